@@ -166,6 +166,14 @@ class Provider(abc.ABC):
     def write_products(self, writes: Sequence[ProductWrite]) -> list[Outcome]:
         """Create or update products, stock and images, in batches."""
 
+    def set_visibility(self, changes: Sequence[tuple[str, bool]]) -> list[Outcome]:
+        """Hide (False) or show (True) products by shop id, touching nothing else.
+
+        Used for products whose article left the sync set, which OSM no longer
+        describes. Outcome keys are the shop ids.
+        """
+        raise NotImplementedError(f"{self.name} cannot change visibility alone")
+
     @abc.abstractmethod
     def changed_products(self, cursor: str | None) -> Iterator[Page[ShopProduct]]:
         """Products changed since ``cursor``, oldest first, for article import."""
