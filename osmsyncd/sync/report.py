@@ -44,6 +44,7 @@ class RunSummary:
     error: str | None = None
     started_at: str = ""
     failures: dict[str, str] = field(default_factory=dict)
+    succeeded: list[str] = field(default_factory=list)
     plan: list[dict[str, Any]] = field(default_factory=list)
 
     @property

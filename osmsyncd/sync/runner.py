@@ -1,19 +1,88 @@
-"""Running one job: connection × resource × direction."""
+"""Running one job: connection × resource × direction, start to summary."""
 
 from __future__ import annotations
 
 import threading
+import time
+import uuid
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC
+from datetime import datetime
 from typing import TYPE_CHECKING
 
+import structlog
+
 from osmsyncd.config import Config
+from osmsyncd.config import ConnectionSettings
+from osmsyncd.erp.interface import Applied
+from osmsyncd.errors import ConfigError
+from osmsyncd.errors import ErpError
+from osmsyncd.errors import Interrupted
+from osmsyncd.errors import JobBusy
+from osmsyncd.errors import OsmsyncdError
+from osmsyncd.errors import ShopError
+from osmsyncd.provider import Provider
 from osmsyncd.records import Direction
 from osmsyncd.records import Resource
+from osmsyncd.sync.report import COUNTS
 from osmsyncd.sync.report import RunOptions
 from osmsyncd.sync.report import RunSummary
+from osmsyncd.sync.report import job_id
 
 if TYPE_CHECKING:
     from osmsyncd.erp.interface import Erp
     from osmsyncd.plugins import PluginHost
+
+log = structlog.get_logger(__name__)
+
+FAILING_RUNS = 5
+
+
+@dataclass
+class Context:
+    """Everything one run's steps work with."""
+
+    settings: ConnectionSettings
+    erp: Erp
+    provider: Provider
+    plugins: PluginHost
+    options: RunOptions
+    stop: threading.Event
+    job: str
+    summary: RunSummary
+
+    @property
+    def connection(self) -> str:
+        return self.settings.name
+
+    def fail(self, key: str, reason: str) -> None:
+        """Count one record as failed; it is tried again next run."""
+        self.summary.failed += 1
+        self.summary.failures[key] = reason
+        log.warning("record_failed", record=key, reason=reason)
+
+    def count(self, counter: str) -> None:
+        setattr(self.summary, counter, getattr(self.summary, counter) + 1)
+
+    def applied(self, applied: Applied, key: str) -> None:
+        """Count one record written into OSM."""
+        counter = {
+            Applied.CREATED: "created",
+            Applied.UPDATED: "updated",
+            Applied.UNCHANGED: "unchanged",
+            Applied.SKIPPED: "unchanged",
+        }[applied]
+        self.count(counter)
+        self.summary.succeeded.append(key)
+
+    def check_stop(self) -> None:
+        if self.stop.is_set():
+            raise Interrupted("the daemon is stopping")
+
+
+Step = Callable[[Context], None]
 
 
 def run_job(
@@ -29,8 +98,171 @@ def run_job(
 ) -> RunSummary:
     """Run one job to the end and return its summary.
 
-    Raises :class:`osmsyncd.errors.JobBusy` when the job runs elsewhere. A
-    failure of the whole run (shop or OSM unreachable) is in
-    ``summary.error``; failed records are counted in ``summary.failed``.
+    Raises :class:`~osmsyncd.errors.JobBusy` when the job runs elsewhere. A
+    failure of the whole run (shop or OSM unreachable) ends in
+    ``summary.error``; records that failed are counted in ``summary.failed``
+    and tried again next run.
     """
-    raise NotImplementedError("the engine lands next")
+    options = options or RunOptions()
+    stop = stop or threading.Event()
+    settings = config.connections.get(connection)
+    if settings is None:
+        raise ConfigError([f"connections.{connection}: no such connection"])
+    step = _step(resource, direction)
+
+    # Orders are imported before stock is exported, so that the quantity
+    # pushed already counts every sale the shop has reported.
+    if _imports_orders_first(settings, resource, direction, options):
+        _import_orders_before_export(config, connection, plugins, stop, erp)
+
+    summary = RunSummary(
+        connection=connection,
+        resource=resource,
+        direction=direction,
+        run_id=uuid.uuid4().hex[:12],
+        dry_run=options.dry_run,
+        started_at=datetime.now(UTC).isoformat(timespec="seconds"),
+    )
+    job = job_id(connection, resource, direction)
+    started = time.monotonic()
+    with structlog.contextvars.bound_contextvars(
+        connection=connection,
+        resource=str(resource),
+        direction=str(direction),
+        run_id=summary.run_id,
+    ):
+        erp = erp or _open_erp(config)
+        log.info("run_started", dry_run=options.dry_run, full=options.full)
+        try:
+            with erp.job_guard(job) as held:
+                if not held:
+                    raise JobBusy(
+                        f"job {job} is already running in another osmsyncd "
+                        "process; wait for it to finish"
+                    )
+                _run_step(step, config, settings, erp, plugins, options, stop, summary)
+        except JobBusy:
+            raise
+        except (ShopError, ErpError, Interrupted, ConfigError) as exc:
+            summary.error = str(exc)
+            log.error("run_failed", error=summary.error)
+        except OsmsyncdError as exc:
+            summary.error = str(exc)
+            log.error("run_failed", error=summary.error)
+        summary.seconds = time.monotonic() - started
+        _finish(erp, plugins, options, job, summary)
+    return summary
+
+
+def _run_step(
+    step: Step,
+    config: Config,
+    settings: ConnectionSettings,
+    erp: Erp,
+    plugins: PluginHost,
+    options: RunOptions,
+    stop: threading.Event,
+    summary: RunSummary,
+) -> None:
+    spec = plugins.provider(settings.provider)
+    provider = spec.factory(settings, stop)
+    job = job_id(settings.name, summary.resource, summary.direction)
+    context = Context(settings, erp, provider, plugins, options, stop, job, summary)
+    try:
+        if not options.dry_run:
+            erp.mark_first_run(settings.name, datetime.now(UTC))
+        step(context)
+    finally:
+        summary.requests = Counter(provider.requests)
+        provider.close()
+
+
+def _finish(
+    erp: Erp,
+    plugins: PluginHost,
+    options: RunOptions,
+    job: str,
+    summary: RunSummary,
+) -> None:
+    counts = {name: getattr(summary, name) for name in COUNTS}
+    if not options.dry_run:
+        try:
+            if summary.error is None:
+                stuck = erp.record_failures(job, summary.failures, summary.succeeded)
+                for key in stuck:
+                    log.error(
+                        "record_keeps_failing",
+                        record=key,
+                        runs=FAILING_RUNS,
+                        reason=summary.failures.get(key, ""),
+                    )
+            erp.record_run(summary.as_dict())
+        except ErpError as exc:
+            log.error("run_not_recorded", error=str(exc))
+    log.info(
+        "run_finished",
+        **counts,
+        requests=dict(summary.requests),
+        seconds=round(summary.seconds, 3),
+        dry_run=summary.dry_run,
+        error=summary.error,
+    )
+    plugins.run_finished(summary.as_dict())
+
+
+def _open_erp(config: Config) -> Erp:
+    from osmsyncd.erp.session import open_erp
+
+    return open_erp(config.erp)
+
+
+def _imports_orders_first(
+    settings: ConnectionSettings,
+    resource: Resource,
+    direction: Direction,
+    options: RunOptions,
+) -> bool:
+    return (
+        resource is Resource.ARTICLES
+        and direction is Direction.EXPORT
+        and Resource.ORDERS in settings.import_
+        and not options.dry_run
+        and options.record is None
+    )
+
+
+def _import_orders_before_export(
+    config: Config,
+    connection: str,
+    plugins: PluginHost,
+    stop: threading.Event,
+    erp: Erp | None,
+) -> None:
+    try:
+        run_job(
+            config,
+            connection,
+            Resource.ORDERS,
+            Direction.IMPORT,
+            plugins=plugins,
+            stop=stop,
+            erp=erp,
+        )
+    except JobBusy:
+        log.info("orders_import_running_elsewhere", connection=connection)
+
+
+def _step(resource: Resource, direction: Direction) -> Step:
+    from osmsyncd.sync import articles
+    from osmsyncd.sync import customers
+    from osmsyncd.sync import orders
+
+    steps: dict[tuple[Resource, Direction], Step] = {
+        (Resource.ARTICLES, Direction.EXPORT): articles.export_articles,
+        (Resource.ARTICLES, Direction.IMPORT): articles.import_articles,
+        (Resource.CUSTOMERS, Direction.EXPORT): customers.export_customers,
+        (Resource.CUSTOMERS, Direction.IMPORT): customers.import_customers,
+        (Resource.ORDERS, Direction.IMPORT): orders.import_orders,
+        (Resource.ORDERS, Direction.EXPORT): orders.export_orders,
+    }
+    return steps[(resource, direction)]

@@ -1,0 +1,437 @@
+"""Article runs: OSM articles out to the shop, shop products into OSM."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+import structlog
+
+from osmsyncd.erp.interface import ArticleScope
+from osmsyncd.erp.interface import Binding
+from osmsyncd.errors import ErpError
+from osmsyncd.errors import ErpUnavailable
+from osmsyncd.errors import ShopError
+from osmsyncd.provider import Outcome
+from osmsyncd.provider import ProductWrite
+from osmsyncd.provider import Visibility
+from osmsyncd.records import Article
+from osmsyncd.records import Direction
+from osmsyncd.records import Resource
+from osmsyncd.sync.plan import HIDDEN_BY_US
+from osmsyncd.sync.plan import Act
+from osmsyncd.sync.plan import Action
+from osmsyncd.sync.plan import plan_articles
+from osmsyncd.sync.runner import Context
+
+log = structlog.get_logger(__name__)
+
+BATCH = 100
+EVENTS = {
+    Act.CREATE: "product_created",
+    Act.UPDATE: "product_updated",
+    Act.HIDE: "product_hidden",
+    Act.SHOW: "product_shown",
+}
+
+
+def export_articles(ctx: Context) -> None:
+    """Bring the shop's products in line with the articles in scope."""
+    settings = ctx.settings
+    scope = ArticleScope.of(settings)
+    bindings = ctx.erp.bindings(ctx.connection, Resource.ARTICLES)
+    scope_key = _scope_key(scope, settings.disable_zero_quantity)
+
+    ids, checked, next_cursor = _select(ctx, bindings, scope_key)
+    articles = _load(ctx, scope, ids)
+
+    paths = sorted({path for article in articles for path in article.categories})
+    categories = _categories(ctx, paths)
+    category_ids = {
+        str(article.erp_id): tuple(
+            categories[path] for path in article.categories if path in categories
+        )
+        for article in articles
+    }
+    plan = plan_articles(
+        articles,
+        bindings,
+        checked=checked,
+        category_ids=category_ids,
+        disable_zero_quantity=settings.disable_zero_quantity,
+        full=ctx.options.full,
+    )
+    plan = _refuse_duplicate_codes(ctx, plan)
+
+    # Bound articles the cursor did not bring back are in step with the
+    # shop since the last run; they count as unchanged without being read.
+    ctx.summary.unchanged += len(set(bindings) - checked)
+
+    if ctx.options.dry_run:
+        for action in plan:
+            ctx.count(action.counted_as)
+            if action.act is not Act.SKIP:
+                ctx.summary.plan.append(action.describe())
+        return
+
+    _execute(ctx, plan, category_ids)
+    if next_cursor is not None:
+        ctx.erp.set_cursor(ctx.job, next_cursor)
+
+
+def _scope_key(scope: ArticleScope, disable_zero_quantity: bool) -> str:
+    text = json.dumps(
+        [
+            sorted(name.lower() for name in scope.categories),
+            scope.only_with_photo,
+            sorted(scope.warehouses),
+            disable_zero_quantity,
+        ]
+    )
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def _select(
+    ctx: Context, bindings: dict[str, Binding], scope_key: str
+) -> tuple[set[int] | None, set[str], str | None]:
+    """Which articles this run looks at, and the cursor to store after it.
+
+    A changed scope (categories, photos, warehouses) or ``--full`` looks at
+    every article, so that those leaving the scope are hidden too. Records
+    that failed last time are looked at again whatever the cursor says.
+    """
+    if ctx.options.record is not None:
+        erp_id = _record_id(ctx.options.record, bindings)
+        return {erp_id}, {str(erp_id)}, None
+
+    stored = _parse_cursor(ctx.erp.cursor(ctx.job))
+    since = None
+    if stored and stored.get("scope") == scope_key and not ctx.options.full:
+        since = datetime.fromisoformat(str(stored["at"]))
+
+    changed, db_now = ctx.erp.changed_article_ids(since)
+    retry = _failing_ids(ctx)
+    cursor = json.dumps({"at": db_now.isoformat(), "scope": scope_key})
+    if since is None:
+        checked = {str(i) for i in changed} | set(bindings)
+        return None, checked, cursor
+    ids = set(changed) | retry
+    return ids, {str(i) for i in ids}, cursor
+
+
+def _record_id(record: str, bindings: dict[str, Binding]) -> int:
+    by_shop = {b.shop_id: key for key, b in bindings.items()}
+    if record in by_shop:
+        return int(by_shop[record])
+    if record.isdigit():
+        return int(record)
+    raise ErpError(
+        f"--record {record!r} is neither an OSM article id nor a bound shop id"
+    )
+
+
+def _parse_cursor(value: str | None) -> dict[str, Any] | None:
+    if not value:
+        return None
+    try:
+        data = json.loads(value)
+    except ValueError:
+        return None
+    return data if isinstance(data, dict) else None
+
+
+def _failing_ids(ctx: Context) -> set[int]:
+    ids: set[int] = set()
+    for row in ctx.erp.failing_records(threshold=1):
+        key = str(row.get("record", ""))
+        if row.get("job") == ctx.job and key.isdigit():
+            ids.add(int(key))
+    return ids
+
+
+def _load(ctx: Context, scope: ArticleScope, ids: set[int] | None) -> list[Article]:
+    if ids is not None and not ids:
+        return []
+    kept: list[Article] = []
+    for page in ctx.erp.articles(scope, ids):
+        for article in page:
+            article = ctx.plugins.article_fields(ctx.connection, article)
+            if ctx.plugins.keep_record(
+                ctx.connection, str(Resource.ARTICLES), str(Direction.EXPORT), article
+            ):
+                kept.append(article)
+        ctx.check_stop()
+    return kept
+
+
+def _categories(
+    ctx: Context, paths: Sequence[tuple[str, ...]]
+) -> dict[tuple[str, ...], str]:
+    """Shop ids of the category paths, creating the missing ones."""
+    key = f"{ctx.connection}:categories"
+    stored = _parse_cursor(ctx.erp.cursor(key)) or {}
+    known = {tuple(json.loads(k)): str(v) for k, v in stored.items()}
+    missing = [path for path in paths if path not in known]
+    if not missing:
+        return known
+    if ctx.options.dry_run:
+        return {**known, **{path: f"new:{'/'.join(path)}" for path in missing}}
+
+    found = ctx.provider.ensure_categories(paths, known)
+    merged = {**known, **found}
+    ctx.erp.set_cursor(
+        key,
+        json.dumps(
+            {json.dumps(list(p), ensure_ascii=False): v for p, v in merged.items()}
+        ),
+    )
+    return merged
+
+
+def _refuse_duplicate_codes(ctx: Context, plan: list[Action]) -> list[Action]:
+    """Keep one article per code: a shop SKU can belong to one product only."""
+    owners: dict[str, str] = {}
+    for action in plan:
+        if action.binding is not None and action.code:
+            owners.setdefault(action.code.lower(), action.erp_id)
+
+    kept: list[Action] = []
+    for action in plan:
+        code = action.code.lower()
+        if action.act is Act.CREATE and code:
+            owner = owners.setdefault(code, action.erp_id)
+            if owner != action.erp_id:
+                ctx.fail(
+                    action.erp_id,
+                    f"code {action.code!r} is also used by OSM article {owner}; "
+                    "give each article its own code",
+                )
+                continue
+        kept.append(action)
+    return kept
+
+
+def _execute(
+    ctx: Context, plan: list[Action], category_ids: dict[str, tuple[str, ...]]
+) -> None:
+    writes = [a for a in plan if a.act is not Act.SKIP and a.article is not None]
+    departures = [a for a in plan if a.act is Act.HIDE and a.article is None]
+
+    for action in plan:
+        if action.act is Act.SKIP:
+            ctx.count("unchanged")
+            ctx.summary.succeeded.append(action.erp_id)
+
+    if departures:
+        _hide_departures(ctx, departures)
+
+    creates = [a for a in writes if a.binding is None]
+    adopted = _adoptions(ctx, creates) if creates else {}
+
+    for start in range(0, len(writes), BATCH):
+        ctx.check_stop()
+        chunk = writes[start : start + BATCH]
+        requests = [
+            _product_write(action, adopted.get(action.erp_id), category_ids)
+            for action in chunk
+        ]
+        try:
+            outcomes = ctx.provider.write_products(requests)
+        except ShopError as exc:
+            if exc.transient and not ctx.summary.succeeded:
+                raise
+            for action in chunk:
+                ctx.fail(action.erp_id, str(exc))
+            continue
+        _bind(ctx, chunk, outcomes, adopted)
+
+
+def _adoptions(ctx: Context, creates: list[Action]) -> dict[str, str]:
+    """Shop products that already carry the SKU of an article to create."""
+    found = ctx.provider.find_products([a.code for a in creates if a.code])
+    by_code = {sku.lower(): shop_id for sku, shop_id in found.items()}
+    bound = {
+        b.shop_id for b in ctx.erp.bindings(ctx.connection, Resource.ARTICLES).values()
+    }
+    adopted: dict[str, str] = {}
+    for action in creates:
+        shop_id = by_code.get(action.code.lower())
+        if shop_id is None:
+            continue
+        if shop_id in bound:
+            continue
+        adopted[action.erp_id] = shop_id
+        log.info(
+            "product_adopted", code=action.code, erp_id=action.erp_id, shop_id=shop_id
+        )
+    return adopted
+
+
+def _product_write(
+    action: Action,
+    adopted_id: str | None,
+    category_ids: dict[str, tuple[str, ...]],
+) -> ProductWrite:
+    assert action.article is not None
+    images: dict[str, str] = {}
+    shop_id = adopted_id
+    if action.binding is not None:
+        shop_id = action.binding.shop_id
+        images = dict(action.binding.values.get("images", {}))
+    return ProductWrite(
+        article=action.article,
+        shop_id=shop_id,
+        visibility=action.visibility,
+        images=images,
+        category_ids=category_ids.get(action.erp_id, ()),
+    )
+
+
+def _bind(
+    ctx: Context,
+    chunk: list[Action],
+    outcomes: list[Outcome],
+    adopted: dict[str, str],
+) -> None:
+    by_key = {outcome.key: outcome for outcome in outcomes}
+    bindings: list[Binding] = []
+    for action in chunk:
+        outcome = by_key.get(action.erp_id)
+        if outcome is None:
+            ctx.fail(action.erp_id, "the shop gave no answer for this article")
+            continue
+        if not outcome.ok or outcome.shop_id is None:
+            ctx.fail(action.erp_id, outcome.error or "no shop id returned")
+            continue
+        for warning in outcome.warnings:
+            log.warning("product_warning", code=action.code, warning=warning)
+
+        bindings.append(_binding_after(ctx, action, outcome))
+        ctx.summary.succeeded.append(action.erp_id)
+        counter = action.counted_as
+        if action.act is Act.CREATE and (outcome.adopted or action.erp_id in adopted):
+            counter = "updated"
+        ctx.count(counter)
+        log.info(
+            EVENTS[action.act],
+            code=action.code,
+            shop_id=outcome.shop_id,
+        )
+    ctx.erp.save_bindings(bindings)
+
+
+def _binding_after(ctx: Context, action: Action, outcome: Outcome) -> Binding:
+    assert action.article is not None and outcome.shop_id is not None
+    values: dict[str, Any] = {}
+    if action.binding is not None:
+        values.update(action.binding.values)
+    values["code"] = action.article.code
+    values["quantity"] = action.article.quantity
+    values["images"] = dict(outcome.images)
+    if action.visibility is Visibility.HIDE:
+        values[HIDDEN_BY_US] = True
+    elif action.visibility is Visibility.SHOW:
+        values[HIDDEN_BY_US] = False
+
+    # An image the shop could not take is left out of the fingerprint's
+    # effect: the next run sees a different hash and tries again.
+    stamp = action.fingerprint
+    if outcome.warnings and len(outcome.images) < len(action.article.images):
+        stamp = ""
+    return Binding(
+        ctx.connection,
+        Resource.ARTICLES,
+        action.erp_id,
+        outcome.shop_id,
+        stamp,
+        values,
+    )
+
+
+def _hide_departures(ctx: Context, departures: list[Action]) -> None:
+    changes = [(a.binding.shop_id, False) for a in departures if a.binding]
+    outcomes = {o.key: o for o in ctx.provider.set_visibility(changes)}
+    bindings: list[Binding] = []
+    for action in departures:
+        assert action.binding is not None
+        outcome = outcomes.get(action.binding.shop_id)
+        if outcome is None or not outcome.ok:
+            reason = outcome.error if outcome else "the shop gave no answer"
+            ctx.fail(action.erp_id, reason or "hide failed")
+            continue
+        binding = action.binding
+        binding.values[HIDDEN_BY_US] = True
+        bindings.append(binding)
+        ctx.count("hidden")
+        ctx.summary.succeeded.append(action.erp_id)
+        log.info(
+            "product_hidden",
+            code=action.code,
+            shop_id=binding.shop_id,
+            reason=action.reason,
+        )
+    ctx.erp.save_bindings(bindings)
+
+
+def import_articles(ctx: Context) -> None:
+    """Create or update OSM articles from the shop's products."""
+    cursor = None if ctx.options.full else ctx.erp.cursor(ctx.job)
+    bindings = ctx.erp.bindings(ctx.connection, Resource.ARTICLES)
+    bound_shop_ids = {b.shop_id for b in bindings.values()}
+    exported = Resource.ARTICLES in ctx.settings.export
+
+    for page in ctx.provider.changed_products(cursor):
+        page_ok = True
+        for product in page.records:
+            ctx.check_stop()
+            if ctx.options.record and product.shop_id != ctx.options.record:
+                continue
+            if not ctx.plugins.keep_record(
+                ctx.connection, str(Resource.ARTICLES), str(Direction.IMPORT), product
+            ):
+                continue
+            if ctx.options.dry_run:
+                ctx.count("updated" if product.shop_id in bound_shop_ids else "created")
+                ctx.summary.plan.append(
+                    {"action": "import", "shop_id": product.shop_id, "sku": product.sku}
+                )
+                continue
+            if exported and product.shop_id in bound_shop_ids:
+                if ctx.settings.conflict == "erp":
+                    # OSM owns the data of articles it exports: the export
+                    # run puts the shop back in line instead.
+                    ctx.count("unchanged")
+                    continue
+            image = _image(ctx, product.image_urls)
+            try:
+                applied = ctx.erp.apply_product(ctx.settings, product, image)
+            except ErpUnavailable:
+                raise
+            except (ErpError, ValueError) as exc:
+                page_ok = False
+                ctx.fail(product.shop_id, str(exc))
+                continue
+            ctx.applied(applied.applied, product.shop_id)
+        if (
+            page_ok
+            and page.cursor
+            and not ctx.options.dry_run
+            and not ctx.options.record
+        ):
+            ctx.erp.set_cursor(ctx.job, page.cursor)
+
+
+def _image(ctx: Context, urls: Iterable[str]) -> bytes | None:
+    if not ctx.settings.local_images:
+        return None
+    for url in urls:
+        try:
+            return ctx.provider.fetch_image(url)
+        except (ShopError, NotImplementedError) as exc:
+            log.warning("image_not_fetched", url=url, reason=str(exc))
+            return None
+    return None

@@ -1,0 +1,108 @@
+"""Order runs: shop orders into OSM, moving stock exactly once."""
+
+from __future__ import annotations
+
+from datetime import UTC
+from datetime import datetime
+from datetime import time
+
+import structlog
+
+from osmsyncd.errors import ErpError
+from osmsyncd.errors import ErpUnavailable
+from osmsyncd.errors import ShopError
+from osmsyncd.records import Direction
+from osmsyncd.records import Resource
+from osmsyncd.records import ShopOrder
+from osmsyncd.sync.runner import Context
+
+log = structlog.get_logger(__name__)
+
+
+def import_orders(ctx: Context) -> None:
+    """Apply the shop's new and changed orders to OSM.
+
+    The cursor moves only past pages whose every order was applied, so an
+    order OSM refused is read again next run; repeats are absorbed by the
+    order bindings.
+    """
+    placed_since = _placed_since(ctx)
+    cursor = None if ctx.options.full else ctx.erp.cursor(ctx.job)
+    bound = {
+        b.shop_id: b for b in ctx.erp.bindings(ctx.connection, Resource.ORDERS).values()
+    }
+
+    for page in ctx.provider.changed_orders(cursor, placed_since):
+        page_ok = True
+        for order in page.records:
+            ctx.check_stop()
+            if ctx.options.record and order.shop_id != ctx.options.record:
+                continue
+            order = ctx.plugins.order_fields(ctx.connection, order)
+            if not ctx.plugins.keep_record(
+                ctx.connection, str(Resource.ORDERS), str(Direction.IMPORT), order
+            ):
+                continue
+            if ctx.options.dry_run:
+                _plan(ctx, order, placed_since, order.shop_id in bound)
+                continue
+            if not _apply(ctx, order):
+                page_ok = False
+        if (
+            page_ok
+            and page.cursor
+            and not ctx.options.dry_run
+            and not ctx.options.record
+        ):
+            ctx.erp.set_cursor(ctx.job, page.cursor)
+
+
+def _placed_since(ctx: Context) -> datetime:
+    if ctx.settings.orders_since is not None:
+        return datetime.combine(ctx.settings.orders_since, time(), tzinfo=UTC)
+    started = ctx.erp.first_run_at(ctx.connection)
+    return started or datetime.now(UTC)
+
+
+def _apply(ctx: Context, order: ShopOrder) -> bool:
+    try:
+        applied = ctx.erp.apply_order(ctx.settings, order)
+    except ErpUnavailable:
+        raise
+    except (ErpError, ValueError, ArithmeticError) as exc:
+        ctx.fail(order.shop_id, f"order {order.number}: {exc}")
+        return False
+
+    for warning in applied.warnings:
+        log.warning("order_warning", order=order.number, warning=warning)
+    event = {"created": "order_created", "updated": "order_updated"}
+    if applied.applied.value in event:
+        log.info(
+            event[applied.applied.value],
+            order=order.number,
+            shop_id=order.shop_id,
+            erp_id=applied.erp_id,
+            status=order.status,
+            stock_moved=applied.stock_moved,
+        )
+    ctx.applied(applied.applied, order.shop_id)
+    return True
+
+
+def _plan(ctx: Context, order: ShopOrder, placed_since: datetime, bound: bool) -> None:
+    if not bound and order.placed_at < placed_since:
+        ctx.count("unchanged")
+        return
+    act = "update" if bound else "create"
+    ctx.count("updated" if bound else "created")
+    ctx.summary.plan.append(
+        {"action": act, "shop_id": order.shop_id, "number": order.number}
+    )
+
+
+def export_orders(ctx: Context) -> None:
+    """Send OSM orders to the shop, where the provider supports it."""
+    raise ShopError(
+        f"the {ctx.settings.provider} provider cannot export orders; remove "
+        f'"orders" from connections.{ctx.connection}.export'
+    )
