@@ -242,7 +242,7 @@ def test_any_history_ends_with_shop_and_osm_in_step(history):
     """After any interleaving and a final sync, shop equals OSM, nothing twice."""
     erp, shop = FakeErp(), FakeShop()
     start = {}
-    for n, code in enumerate(["A", "B", "C", "D"]):
+    for code in ["A", "B", "C", "D"]:
         erp_id = erp.add_article(code, f"Articolo {code}", "10.00", "20")
         start[erp_id] = Decimal("20")
     restocked = {erp_id: Decimal("0") for erp_id in start}
