@@ -53,8 +53,7 @@ class MemoryShop(Provider):
         for write in writes:
             self.customers[write.customer.identity] = write
         return [
-            Outcome(str(w.customer.erp_id), shop_id=w.customer.identity)
-            for w in writes
+            Outcome(str(w.customer.erp_id), shop_id=w.customer.identity) for w in writes
         ]
 
     def changed_customers(self, cursor: str | None) -> Iterator[Page[Customer]]:
