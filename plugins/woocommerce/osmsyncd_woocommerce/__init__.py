@@ -1,0 +1,5 @@
+"""The WooCommerce provider for osmsyncd, with a sandbox shop to test against."""
+
+from __future__ import annotations
+
+__version__ = "0.1.0"

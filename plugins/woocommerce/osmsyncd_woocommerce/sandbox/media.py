@@ -1,0 +1,328 @@
+"""The media library: uploads over ``wp/v2/media`` and images by ``src``.
+
+Unlike a real shop, the sandbox downloads ``src`` images from loopback
+addresses (and only from there), so that tests can serve OSM's files from
+127.0.0.1.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+import ssl
+import struct
+import urllib.error
+import urllib.request
+from datetime import datetime
+from typing import Any
+from urllib.parse import unquote
+from urllib.parse import urlsplit
+
+from osmsyncd_woocommerce.sandbox.errors import RestError
+from osmsyncd_woocommerce.sandbox.messages import Reply
+from osmsyncd_woocommerce.sandbox.messages import Request
+from osmsyncd_woocommerce.sandbox.state import ShopState
+from osmsyncd_woocommerce.sandbox.state import gmt_text
+from osmsyncd_woocommerce.sandbox.state import local_text
+from osmsyncd_woocommerce.sandbox.state import shifted_twice
+from osmsyncd_woocommerce.sandbox.wordpress import sanitize_title
+
+_FILENAME_DROPPED = "?[]/\\=<>:;,'\"&$#*()|~`!{}%+’«»”“"
+
+
+def sniff_image(data: bytes) -> tuple[str, int, int] | None:
+    """(mime type, width, height) of a PNG, JPEG, GIF or WebP, else None."""
+    if data.startswith(b"\x89PNG\r\n\x1a\n") and len(data) >= 24:
+        width, height = struct.unpack(">II", data[16:24])
+        return "image/png", width, height
+    if data.startswith(b"GIF8") and len(data) >= 10:
+        width, height = struct.unpack("<HH", data[6:10])
+        return "image/gif", width, height
+    if data.startswith(b"RIFF") and data[8:12] == b"WEBP":
+        return "image/webp", 0, 0
+    if data.startswith(b"\xff\xd8"):
+        return "image/jpeg", *_jpeg_size(data)
+    return None
+
+
+def _jpeg_size(data: bytes) -> tuple[int, int]:
+    index = 2
+    while index + 9 < len(data):
+        if data[index] != 0xFF:
+            index += 1
+            continue
+        marker = data[index + 1]
+        length = struct.unpack(">H", data[index + 2 : index + 4])[0]
+        if marker in (0xC0, 0xC1, 0xC2):
+            height, width = struct.unpack(">HH", data[index + 5 : index + 9])
+            return width, height
+        index += 2 + length
+    return 0, 0
+
+
+def sanitize_file_name(name: str) -> str:
+    """A file name as WordPress stores it: spaces to ``-``, no specials."""
+    for char in _FILENAME_DROPPED:
+        name = name.replace(char, "")
+    name = re.sub(r"\s+", "-", name.strip())
+    name = re.sub(r"-+", "-", name)
+    return name.strip(".-_") or "unnamed-file"
+
+
+def _loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def download(url: str) -> bytes:
+    """Fetch an image by URL, loopback only, as WordPress's sideload would."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not _loopback(parts.hostname or ""):
+        raise RestError(
+            400,
+            "woocommerce_product_image_upload_error",
+            f"Error getting remote image {url}. Error: A valid URL was not provided.",
+        )
+
+    context = ssl.create_default_context()
+    context.check_hostname = False
+    context.verify_mode = ssl.CERT_NONE
+    opener = urllib.request.build_opener(
+        urllib.request.ProxyHandler({}), urllib.request.HTTPSHandler(context=context)
+    )
+    try:
+        with opener.open(url, timeout=10) as answer:
+            return bytes(answer.read())
+    except urllib.error.HTTPError as exc:
+        reason = exc.reason or "Error"
+        raise RestError(
+            400,
+            "woocommerce_product_image_upload_error",
+            f"Error getting remote image {url}. Error: {reason}",
+        ) from exc
+    except (urllib.error.URLError, OSError) as exc:
+        raise RestError(
+            400,
+            "woocommerce_product_image_upload_error",
+            f"Error getting remote image {url}. Error: cURL error 7: Failed to connect",
+        ) from exc
+
+
+def store_file(
+    state: ShopState, filename: str, data: bytes, title: str | None
+) -> dict[str, Any]:
+    """Add an attachment for the bytes; refuses what is not an image."""
+    kind = sniff_image(data)
+    if kind is None:
+        raise RestError(
+            400,
+            "woocommerce_product_image_upload_error",
+            "Invalid image: Sorry, you are not allowed to upload this file type.",
+        )
+    mime, width, height = kind
+
+    now = state.now()
+    folder = f"{now:%Y}/{now:%m}"
+    name = sanitize_file_name(filename)
+    stem, dot, extension = name.rpartition(".")
+    if not dot:
+        stem, extension = name, mime.split("/")[1].replace("jpeg", "jpg")
+    candidate = f"{stem}.{extension}"
+    counter = 1
+    while f"{folder}/{candidate}" in state.uploads:
+        candidate = f"{stem}-{counter}.{extension}"
+        counter += 1
+    path = f"{folder}/{candidate}"
+    state.uploads[path] = (data, mime)
+
+    media_id = state.post_id()
+    record: dict[str, Any] = {
+        "id": media_id,
+        "file": path,
+        "title": title if title is not None else stem,
+        "slug": _unique_media_slug(state, sanitize_title(stem)),
+        "alt": "",
+        "caption": "",
+        "mime": mime,
+        "width": width,
+        "height": height,
+        "size": len(data),
+        "post": None,
+        "date": now,
+        "modified": now,
+    }
+    state.media[media_id] = record
+    return record
+
+
+def _unique_media_slug(state: ShopState, slug: str) -> str:
+    taken = {item["slug"] for item in state.media.values()}
+    candidate, counter = slug, 2
+    while candidate in taken:
+        candidate = f"{slug}-{counter}"
+        counter += 1
+    return candidate
+
+
+def sideload(state: ShopState, image: dict[str, Any]) -> dict[str, Any]:
+    """An image given by ``src``: downloaded into the library each time."""
+    url = str(image["src"])
+    data = download(url)
+    filename = unquote(urlsplit(url).path.rsplit("/", 1)[-1]) or "image"
+    title = image.get("name") or sanitize_file_name(filename)
+    return store_file(state, filename, data, str(title))
+
+
+def product_image(record: dict[str, Any], home: str) -> dict[str, Any]:
+    """An attachment as it appears in a product's ``images`` list."""
+    return {
+        "id": record["id"],
+        "date_created": shifted_twice(record["date"]),
+        "date_created_gmt": gmt_text(record["date"]),
+        "date_modified": shifted_twice(record["modified"]),
+        "date_modified_gmt": gmt_text(record["modified"]),
+        "src": f"{home}/wp-content/uploads/{record['file']}",
+        "name": record["title"],
+        "alt": record["alt"],
+    }
+
+
+def render_media(record: dict[str, Any], home: str, edit: bool) -> dict[str, Any]:
+    """A ``wp/v2/media`` item; ``edit`` adds the raw fields of edit context."""
+    source = f"{home}/wp-content/uploads/{record['file']}"
+    plain_home = "http://" + home.split("://", 1)[1]
+    guid = {"rendered": f"{plain_home}/wp-content/uploads/{record['file']}"}
+    title: dict[str, str] = {"rendered": record["title"]}
+    caption: dict[str, str] = {
+        "rendered": f"<p>{record['caption']}</p>\n" if record["caption"] else ""
+    }
+    description: dict[str, str] = {"rendered": ""}
+    if edit:
+        guid["raw"] = guid["rendered"]
+        title = {"raw": record["title"], "rendered": record["title"]}
+        caption = {"raw": record["caption"], **caption}
+        description = {"raw": "", **description}
+    body: dict[str, Any] = {
+        "id": record["id"],
+        "date": local_text(record["date"]),
+        "date_gmt": gmt_text(record["date"]),
+        "guid": guid,
+        "modified": local_text(record["modified"]),
+        "modified_gmt": gmt_text(record["modified"]),
+        "slug": record["slug"],
+        "status": "inherit",
+        "type": "attachment",
+        "link": f"{home}/{record['slug']}/",
+        "title": title,
+        "author": 1,
+        "featured_media": 0,
+        "comment_status": "open",
+        "ping_status": "closed",
+        "template": "",
+        "meta": [],
+    }
+    if edit:
+        body["permalink_template"] = f"{home}/?attachment_id={record['id']}"
+        body["generated_slug"] = record["slug"]
+    body.update(
+        {
+            "class_list": [
+                f"post-{record['id']}",
+                "attachment",
+                "type-attachment",
+                "status-inherit",
+                "hentry",
+            ],
+            "description": description,
+            "caption": caption,
+            "alt_text": record["alt"],
+            "media_type": "image",
+            "mime_type": record["mime"],
+            "media_details": {
+                "width": record["width"],
+                "height": record["height"],
+                "file": record["file"],
+                "filesize": record["size"],
+                "sizes": {},
+                "image_meta": {},
+            },
+            "post": record["post"],
+            "source_url": source,
+        }
+    )
+    if edit:
+        body["missing_image_sizes"] = []
+    body["_links"] = {
+        "self": [
+            {
+                "href": f"{home}/wp-json/wp/v2/media/{record['id']}",
+                "targetHints": {"allow": ["GET", "POST", "PUT", "PATCH", "DELETE"]},
+            }
+        ],
+        "collection": [{"href": f"{home}/wp-json/wp/v2/media"}],
+    }
+    return body
+
+
+def upload_media(state: ShopState, request: Request) -> Reply:
+    """``POST wp/v2/media`` with the file as the raw body."""
+    if request.principal is None or request.principal.via != "app-password":
+        raise RestError(
+            401,
+            "rest_cannot_create",
+            "Sorry, you are not allowed to create posts as this user.",
+        )
+    disposition = request.headers.get("content-disposition", "")
+    match = re.search(r'filename\*?=(?:UTF-8\'\')?"?([^";]+)"?', disposition)
+    if not match:
+        raise RestError(
+            400,
+            "rest_upload_no_content_disposition",
+            "No Content-Disposition supplied.",
+        )
+    if not request.body:
+        raise RestError(400, "rest_upload_no_data", "No data supplied.")
+    filename = unquote(match.group(1))
+    try:
+        record = store_file(state, filename, request.body, None)
+    except RestError as exc:
+        raise RestError(
+            500,
+            "rest_upload_sideload_error",
+            "Sorry, you are not allowed to upload this file type.",
+        ) from exc
+    return Reply(201, render_media(record, request.home, edit=True))
+
+
+def update_media(state: ShopState, request: Request, media_id: int) -> Reply:
+    record = find_media(state, media_id)
+    payload = request.json()
+    if "title" in payload:
+        record["title"] = str(payload["title"])
+    if "alt_text" in payload:
+        record["alt"] = str(payload["alt_text"])
+    if "caption" in payload:
+        record["caption"] = str(payload["caption"])
+    record["modified"] = state.now()
+    return Reply(200, render_media(record, request.home, edit=True))
+
+
+def read_media(state: ShopState, request: Request, media_id: int) -> Reply:
+    record = find_media(state, media_id)
+    link = f'<{request.home}/{record["slug"]}/>; rel="alternate"; type=text/html'
+    return Reply(200, render_media(record, request.home, edit=False), {"Link": link})
+
+
+def find_media(state: ShopState, media_id: int) -> dict[str, Any]:
+    record = state.media.get(media_id)
+    if record is None:
+        raise RestError(404, "rest_post_invalid_id", "Invalid post ID.")
+    return record
+
+
+def touch(record: dict[str, Any], moment: datetime) -> None:
+    record["modified"] = moment
