@@ -366,7 +366,14 @@ def _check_connection(
             extra[item] = reader.convert(
                 f"{key}.{item}", converter_for(declared[item]), value
             )
-        elif item not in CONNECTION_SECRET_KEYS:
+        elif item in CONNECTION_SECRET_KEYS:
+            continue
+        elif owners := _providers_declaring(item, plugins):
+            reader.problem(
+                f"{key}.{item}",
+                f"only {' and '.join(owners)} connections use this key; remove it",
+            )
+        else:
             reader.unknown(key, item, [*connection_keys(), *declared])
 
     token = _check_token(reader, key, table)
@@ -385,6 +392,12 @@ def _check_connection(
     if "provider" not in values or "url" not in values:
         return None
     return ConnectionSettings(name=name, token=token, extra=extra, **values)
+
+
+def _providers_declaring(key: str, plugins: ProviderCatalog | None) -> list[str]:
+    if plugins is None:
+        return []
+    return sorted(name for name, spec in plugins.providers.items() if key in spec.keys)
 
 
 def _provider_spec(

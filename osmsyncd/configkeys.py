@@ -128,9 +128,9 @@ def _choice(*choices: str) -> Converter:
     return convert
 
 
-def _text_table(value: Any) -> dict[str, str]:
+def _text_table(value: Any, *, empty: bool = False) -> dict[str, str]:
     if not isinstance(value, dict) or not all(
-        isinstance(v, str) and v.strip() for v in value.values()
+        isinstance(v, str) and (empty or v.strip()) for v in value.values()
     ):
         raise InvalidValue('is not a table of texts; write e.g. { "a" = "b" }')
     return {str(k): v.strip() for k, v in value.items()}
@@ -148,7 +148,8 @@ def _customer_meta(value: Any) -> dict[str, str]:
 
 
 def _tax_classes(value: Any) -> dict[Decimal, str]:
-    table = _text_table(value)
+    # WooCommerce names its standard class with the empty string.
+    table = _text_table(value, empty=True)
     classes: dict[Decimal, str] = {}
     for rate, name in table.items():
         try:
