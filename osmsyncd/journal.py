@@ -87,7 +87,9 @@ class JournalSender:
         try:
             os.write(fd, payload)
             fcntl.fcntl(fd, fcntl.F_ADD_SEALS, SEALS)
-            socket.send_fds(sock, [b""], [fd], 0, self.path)
+            # socket.send_fds would drop the address; sendmsg keeps it.
+            rights = (socket.SOL_SOCKET, socket.SCM_RIGHTS, struct.pack("i", fd))
+            sock.sendmsg([b""], [rights], 0, self.path)
         except OSError:
             return False
         finally:

@@ -35,6 +35,8 @@ PRIORITIES = {
     "critical": 2,
 }
 IDENTIFIER = "osmsyncd"
+# Shown first in a journal line, in this order, whatever order they came in.
+RUN_KEYS = ("connection", "resource", "direction", "run_id")
 
 EventDict = MutableMapping[str, Any]
 
@@ -120,7 +122,9 @@ def _journal_fields(_logger: Any, _method: str, event: EventDict) -> EventDict:
     """Processor: the journal entry's fields, ready for the sender."""
     name = str(event.pop("event", ""))
     level = str(event.pop("level", "info"))
-    details = " ".join(f"{k}={_flat(v)}" for k, v in event.items() if k != "exception")
+    keys = [k for k in RUN_KEYS if k in event]
+    keys += [k for k in event if k not in RUN_KEYS and k != "exception"]
+    details = " ".join(f"{k}={_flat(event[k])}" for k in keys)
 
     fields = {
         "MESSAGE": f"{name} {details}".rstrip(),

@@ -155,3 +155,19 @@ class LogFile:
                     return found
             time.sleep(0.05)
         raise AssertionError(f"no {event} {fields} in {self.path.read_text()}")
+
+
+def parse_journal(data: bytes) -> dict[str, str]:
+    """The fields of one native-protocol journal datagram."""
+    fields = {}
+    rest = data
+    while rest:
+        line, _, rest = rest.partition(b"\n")
+        if b"=" in line:
+            name, _, value = line.partition(b"=")
+            fields[name.decode()] = value.decode()
+            continue
+        size = int.from_bytes(rest[:8], "little")
+        fields[line.decode()] = rest[8 : 8 + size].decode()
+        rest = rest[8 + size + 1 :]
+    return fields
