@@ -9,6 +9,8 @@ from __future__ import annotations
 import threading
 from typing import Any
 
+import structlog
+
 import osmsyncd
 from osmsyncd.config import ConnectionSettings
 from osmsyncd.provider import ProviderSpec
@@ -16,6 +18,8 @@ from osmsyncd.records import Article
 from osmsyncd.records import Customer
 from osmsyncd.records import ShopOrder
 from osmsyncd_example.shop import MemoryShop
+
+log = structlog.get_logger(__name__)
 
 # What osmsyncd_run_finished heard, for whoever wants to look.
 FINISHED: list[dict[str, Any]] = []
@@ -68,3 +72,10 @@ def osmsyncd_keep_record(
 @osmsyncd.hookimpl
 def osmsyncd_run_finished(summary: dict[str, Any]) -> None:
     FINISHED.append(summary)
+    if summary.get("failed") or summary.get("error"):
+        log.warning(
+            "example_run_needs_attention",
+            connection=summary["connection"],
+            failed=summary.get("failed"),
+            error=summary.get("error"),
+        )
