@@ -34,7 +34,13 @@ CONFIG_VARIABLE = "OSMSYNCD_CONFIG"
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run one command; its exit status."""
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args, extra = parser.parse_known_args(argv)
+    if args.command == "demo":
+        # The demo has options of its own; they pass through untouched.
+        args.arguments = extra
+    elif extra:
+        parser.error(f"unrecognized arguments: {' '.join(extra)}")
     configure_logging(args.log_level)
 
     try:
@@ -176,8 +182,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     init.add_argument("path", nargs="?", metavar="PATH", help="where to write it")
 
-    demo = command("demo", "the main job on the embedded demo (SQLite, sandbox)")
-    demo.add_argument("arguments", nargs=argparse.REMAINDER)
+    command("demo", "the main job on the embedded demo (SQLite, sandbox shops)")
     return parser
 
 

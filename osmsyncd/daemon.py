@@ -100,7 +100,7 @@ class Daemon:
 
         self.config = self._load()
         pidfile = self._write_pidfile()
-        schedule = Schedule(self._run_cycle, self._heartbeat, self._heartbeat_every)
+        schedule = Schedule(self.run_cycle, self._heartbeat, self._heartbeat_every)
         schedule.start(plan_cycles(self.config))
         log.info(
             "daemon_started",
@@ -175,7 +175,7 @@ class Daemon:
 
     # -- jobs --------------------------------------------------------------
 
-    def _run_cycle(self, connection: str) -> None:
+    def run_cycle(self, connection: str) -> None:
         """One scheduled cycle: the connection's jobs, in order."""
         config = self.config
         settings = config.connections.get(connection) if config else None
