@@ -18,6 +18,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from types import FrameType
+from typing import TYPE_CHECKING
 from typing import Any
 
 import structlog
@@ -35,6 +36,7 @@ from osmsyncd.errors import ErpError
 from osmsyncd.errors import JobBusy
 from osmsyncd.errors import OsmsyncdError
 from osmsyncd.errors import PluginError
+from osmsyncd.logs import redact_text
 from osmsyncd.logs import register_secrets
 from osmsyncd.plugins import PluginHost
 from osmsyncd.provider import Finding
@@ -44,6 +46,9 @@ from osmsyncd.sync.report import COUNTS
 from osmsyncd.sync.report import RunOptions
 from osmsyncd.sync.report import RunSummary
 from osmsyncd.sync.report import job_id
+
+if TYPE_CHECKING:
+    from osmsyncd.erp.repository import OsmRepository
 
 log = structlog.get_logger(__name__)
 
@@ -270,15 +275,10 @@ def check(path: Path, connection: str | None) -> int:
 def _check_erp(config: Config) -> bool:
     try:
         with _repository(config, migrate=False) as repository:
-            checker = getattr(repository, "check", None)
-            findings = list(checker()) if checker else []
-    except ImportError:
-        _say("skip", "OSM database: this build cannot open it yet")
-        return True
+            findings = repository.check()
     except ErpError as exc:
         _say("FAIL", f"OSM database: {exc}")
         return False
-    _say("ok", f"OSM database: {config.erp.url}")
     return _say_findings("OSM database", findings)
 
 
@@ -311,7 +311,7 @@ def _say_findings(subject: str, findings: list[Finding]) -> bool:
 
 
 def _say(mark: str, text: str) -> None:
-    print(f"{mark:<5} {text}", flush=True)
+    print(f"{mark:<5} {redact_text(text)}", flush=True)
 
 
 # -- status --------------------------------------------------------------------
@@ -345,7 +345,7 @@ def status(path: Path, as_json: bool) -> int:
     for row in failing:
         record = row.get("record") or row.get("record_key")
         print(
-            f"record {record} of {row.get('job')} failed {row.get('failures')} "
+            f"record {record} of {row.get('job')} failed {row.get('count')} "
             f"runs in a row: {row.get('error')}"
         )
     return UNHEALTHY if unhealthy else DONE
@@ -382,10 +382,11 @@ def list_plugins(as_json: bool) -> int:
 
 
 def erp_setup(path: Path) -> int:
-    setup = _late("osmsyncd.erp.setup", "setup")
     config, _plugins = prepare(path)
     with _repository(config, migrate=True) as repository:
-        setup(repository)
+        done = repository.setup()
+    for line in done:
+        print(f"created {line}")
     print("osmsyncd's tables and OSM custom fields are in place")
     return DONE
 
@@ -396,10 +397,11 @@ def erp_teardown(path: Path, confirmed: bool) -> int:
             "erp teardown removes osmsyncd's tables (bindings, cursors, run "
             "history) and its OSM custom fields; add --yes to do it"
         )
-    teardown = _late("osmsyncd.erp.setup", "teardown")
     config, _plugins = prepare(path)
     with _repository(config, migrate=False) as repository:
-        teardown(repository)
+        done = repository.teardown()
+    for line in done:
+        print(f"removed {line}")
     print("osmsyncd's tables and OSM custom fields are removed")
     return DONE
 
@@ -426,13 +428,11 @@ def _late(module: str, name: str) -> Any:
 
 
 @contextmanager
-def _repository(config: Config, *, migrate: bool) -> Iterator[Any]:
+def _repository(config: Config, *, migrate: bool) -> Iterator[OsmRepository]:
     from osmsyncd.erp.session import open_erp
 
     repository = open_erp(config.erp, migrate=migrate)
     try:
         yield repository
     finally:
-        close = getattr(repository, "close", None)
-        if close is not None:
-            close()
+        repository.close()

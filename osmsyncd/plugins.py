@@ -82,7 +82,7 @@ class PluginHost:
 
         for point in entry_points(group=GROUP):
             if point.name in blocked:
-                log.info("plugin_blocked", plugin=point.name)
+                log.debug("plugin_blocked", plugin=point.name)
                 continue
             host._load_entry_point(point)
 

@@ -1,13 +1,13 @@
 from __future__ import annotations
 
 import json
+import re
 from contextlib import contextmanager
 
 import pytest
 
 from osmsyncd import cli
 from osmsyncd import commands
-from osmsyncd.errors import ErpError
 from osmsyncd.errors import JobBusy
 from osmsyncd.provider import Finding
 from osmsyncd.sync.report import RunSummary
@@ -126,7 +126,6 @@ def test_check_probes_each_shop_and_the_database(config, monkeypatch, capsys):
     assert status == 1
     assert capsys.readouterr().out.splitlines() == [
         f"ok    config {config}",
-        f"ok    OSM database: sqlite:///{config.parent}/osm.sqlite",
         "FAIL  OSM database: custom fields: missing",
         "      fix: osmsyncd erp setup",
         "ok    shop1: memory shop: shop code s1",
@@ -134,25 +133,20 @@ def test_check_probes_each_shop_and_the_database(config, monkeypatch, capsys):
     ]
 
 
-def test_check_of_one_connection_with_an_unreachable_database(
-    config, monkeypatch, capsys
-):
+def test_check_of_one_connection_with_an_unreachable_database(config, capsys):
     """An unreachable database is one FAIL line; --connection limits the shops."""
-
-    @contextmanager
-    def repository(config, *, migrate):
-        raise ErpError("cannot reach 127.0.0.1:3306; is MariaDB running?")
-        yield
-
-    monkeypatch.setattr(commands, "_repository", repository)
+    unreachable = 'url = "mysql+pymysql://osm@127.0.0.1:9/osm"'
+    config.write_text(re.sub(r'url = "sqlite:[^"]*"', unreachable, config.read_text()))
 
     status = cli.main(["--config", str(config), "check", "--connection", "shop2"])
 
+    lines = capsys.readouterr().out.splitlines()
     assert status == 1
-    assert capsys.readouterr().out.splitlines()[1:] == [
-        "FAIL  OSM database: cannot reach 127.0.0.1:3306; is MariaDB running?",
-        "ok    shop2: memory shop: shop code demo",
-    ]
+    assert lines[1].startswith(
+        "FAIL  OSM database: the OSM database at mysql+pymysql://osm@127.0.0.1:9/osm "
+        "cannot be reached"
+    )
+    assert lines[2:] == ["ok    shop2: memory shop: shop code demo"]
 
 
 def test_sync_json_prints_one_object_per_connection_and_nothing_else(
@@ -279,7 +273,7 @@ def test_status_is_2_when_a_job_failed_or_a_record_keeps_failing(
     healthy = cli.main(argv)
     healthy_text = capsys.readouterr().out
     failing.append(
-        {"job": "shop1:orders:import", "record": "77", "failures": 5, "error": "bad"}
+        {"job": "shop1:orders:import", "record": "77", "count": 5, "error": "bad"}
     )
     unhealthy = cli.main([*argv, "--json"])
     report = json.loads(capsys.readouterr().out)
@@ -334,7 +328,7 @@ def test_the_config_comes_from_the_environment_variable(config, monkeypatch, cap
 
     @contextmanager
     def repository(config, *, migrate):
-        yield object()
+        yield type("Healthy", (), {"check": lambda self: []})()
 
     monkeypatch.setattr(commands, "_repository", repository)
 
