@@ -117,6 +117,40 @@ def save_bindings(db: Connection, bindings: Iterable[Binding]) -> None:
             )
 
 
+def bind(db: Connection, binding: Binding) -> None:
+    """Record the binding of a record just written, by OSM id.
+
+    Unlike :func:`save_bindings` a shop id already bound elsewhere is not
+    taken over: the unique key refuses it, the transaction rolls back, and
+    the retry finds the other writer's record. That is what keeps an order
+    imported by two workers at once from landing twice.
+    """
+    values = {
+        "shop_id": binding.shop_id,
+        "hash": binding.hash,
+        "values_json": _encode(binding.values),
+        "updated_at": utcnow(),
+    }
+    changed = db.execute(
+        update(OsmsyncBinding)
+        .where(
+            OsmsyncBinding.connection == binding.connection,
+            OsmsyncBinding.resource == str(binding.resource),
+            OsmsyncBinding.erp_id == binding.erp_id,
+        )
+        .values(**values)
+    ).rowcount
+    if not changed:
+        db.execute(
+            insert(OsmsyncBinding).values(
+                connection=binding.connection,
+                resource=str(binding.resource),
+                erp_id=binding.erp_id,
+                **values,
+            )
+        )
+
+
 def drop_binding(db: Connection, name: str, resource: Resource, erp_id: str) -> None:
     db.execute(
         delete(OsmsyncBinding).where(

@@ -21,8 +21,8 @@ from sqlalchemy import select
 from osmsyncd.config import ConnectionSettings
 from osmsyncd.erp.articles import as_utc
 from osmsyncd.erp.articles import naive_utc
+from osmsyncd.erp.bindings import bind
 from osmsyncd.erp.bindings import find_binding
-from osmsyncd.erp.bindings import save_bindings
 from osmsyncd.erp.customers import create_customer
 from osmsyncd.erp.customers import ensure_client
 from osmsyncd.erp.customers import find_customer
@@ -146,17 +146,15 @@ def apply_customer(
     if customer.shop_id:
         holder = find_binding(db, settings.name, Resource.CUSTOMERS, erp_id=str(erp_id))
         if holder is None or holder.shop_id == str(customer.shop_id):
-            save_bindings(
+            bind(
                 db,
-                [
-                    Binding(
-                        settings.name,
-                        Resource.CUSTOMERS,
-                        str(erp_id),
-                        str(customer.shop_id),
-                        wanted,
-                    )
-                ],
+                Binding(
+                    settings.name,
+                    Resource.CUSTOMERS,
+                    str(erp_id),
+                    str(customer.shop_id),
+                    wanted,
+                ),
             )
         else:
             warnings = (

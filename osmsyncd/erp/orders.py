@@ -24,9 +24,9 @@ from sqlalchemy import select
 from sqlalchemy import update
 
 from osmsyncd.config import ConnectionSettings
+from osmsyncd.erp.bindings import bind
 from osmsyncd.erp.bindings import find_binding
 from osmsyncd.erp.bindings import first_run_at
-from osmsyncd.erp.bindings import save_bindings
 from osmsyncd.erp.customers import create_customer
 from osmsyncd.erp.customers import destination
 from osmsyncd.erp.customers import ensure_client
@@ -299,16 +299,14 @@ def customer_for(
     if customer.shop_id:
         taken = find_binding(db, settings.name, Resource.CUSTOMERS, erp_id=str(found))
         if taken is None:
-            save_bindings(
+            bind(
                 db,
-                [
-                    Binding(
-                        settings.name,
-                        Resource.CUSTOMERS,
-                        str(found),
-                        str(customer.shop_id),
-                    )
-                ],
+                Binding(
+                    settings.name,
+                    Resource.CUSTOMERS,
+                    str(found),
+                    str(customer.shop_id),
+                ),
             )
     return found
 
@@ -389,16 +387,14 @@ def _bind(
     wanted: str,
     state_id: int,
 ) -> None:
-    save_bindings(
+    bind(
         db,
-        [
-            Binding(
-                settings.name,
-                Resource.ORDERS,
-                str(erp_id),
-                order.shop_id,
-                wanted,
-                {"number": order.number, "state": state_id, "lines": _lines_key(order)},
-            )
-        ],
+        Binding(
+            settings.name,
+            Resource.ORDERS,
+            str(erp_id),
+            order.shop_id,
+            wanted,
+            {"number": order.number, "state": state_id, "lines": _lines_key(order)},
+        ),
     )

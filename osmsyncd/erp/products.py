@@ -26,8 +26,8 @@ from sqlalchemy import update
 
 from osmsyncd.config import ConnectionSettings
 from osmsyncd.erp import fields
+from osmsyncd.erp.bindings import bind
 from osmsyncd.erp.bindings import find_binding
-from osmsyncd.erp.bindings import save_bindings
 from osmsyncd.erp.images import ImageFiles
 from osmsyncd.erp.images import image_suffix
 from osmsyncd.erp.interface import Application
@@ -117,18 +117,16 @@ def apply_product(
     holder = find_binding(db, settings.name, Resource.ARTICLES, erp_id=str(article))
     if holder is None or holder.shop_id == product.shop_id:
         values = {**(holder.values if holder else {}), "import_hash": wanted}
-        save_bindings(
+        bind(
             db,
-            [
-                Binding(
-                    settings.name,
-                    Resource.ARTICLES,
-                    str(article),
-                    product.shop_id,
-                    holder.hash if holder else "",
-                    values,
-                )
-            ],
+            Binding(
+                settings.name,
+                Resource.ARTICLES,
+                str(article),
+                product.shop_id,
+                holder.hash if holder else "",
+                values,
+            ),
         )
     else:
         warnings.append(

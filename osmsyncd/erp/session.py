@@ -127,7 +127,20 @@ def _sqlite_engine(url: URL) -> Engine:
             f"no database file at {url.database}: check [erp] url, or run "
             "osmsyncd demo to create one"
         )
-    return create_engine(url, connect_args={"timeout": 30})
+    engine = create_engine(url, connect_args={"timeout": 30})
+    event.listen(engine, "connect", _no_implicit_transactions)
+    event.listen(engine, "begin", _begin_immediate)
+    return engine
+
+
+def _no_implicit_transactions(dbapi_connection: Any, _record: Any) -> None:
+    dbapi_connection.isolation_level = None
+
+
+def _begin_immediate(connection: Connection) -> None:
+    # SQLite has no row locks: taking the write lock when a transaction
+    # starts serialises writers the way SELECT ... FOR UPDATE does on MariaDB.
+    connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def check_version(connection: Connection) -> str:

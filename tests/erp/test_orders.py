@@ -485,3 +485,36 @@ def test_imported_customers_with_a_shop_account_are_bound(erp: OsmRepository):
 
     bindings = erp.bindings("negozio", Resource.CUSTOMERS)
     assert [b.shop_id for b in bindings.values()] == ["55"]
+
+
+def test_br20_two_workers_importing_one_order_make_one_order(osm_url: str):
+    """BR-20: the same order applied by two processes at once lands once."""
+    import threading
+
+    from osmsyncd.config import ErpSettings
+    from osmsyncd.erp.session import open_erp
+
+    workers = [open_erp(ErpSettings(url=osm_url)) for _ in range(2)]
+    item = osm.article(workers[0].engine, "A2", "10")
+    order = osm.shop_order(
+        "1310", [osm.line("1", "A2", "2", "16.393442", "3.606558")], "20.00"
+    )
+    start = threading.Barrier(2)
+    results: list[Applied] = []
+
+    def work(repository: OsmRepository) -> None:
+        start.wait()
+        results.append(repository.apply_order(osm.settings(), order).applied)
+
+    threads = [threading.Thread(target=work, args=(w,)) for w in workers]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert sorted(results) == [Applied.CREATED, Applied.UNCHANGED]
+    counts = osm.counts(workers[0].engine)
+    assert (counts["or_ordini"], counts["or_righe_ordini"]) == (1, 1)
+    assert osm.stock_of(workers[0].engine, item) == Decimal("8")
+    for worker in workers:
+        worker.close()
