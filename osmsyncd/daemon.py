@@ -31,6 +31,7 @@ from osmsyncd.configfile import secrets_of
 from osmsyncd.errors import ConfigError
 from osmsyncd.errors import Interrupted
 from osmsyncd.errors import JobBusy
+from osmsyncd.errors import OsmsyncdError
 from osmsyncd.logs import register_secrets
 from osmsyncd.plugins import PluginHost
 from osmsyncd.records import Direction
@@ -222,13 +223,16 @@ class Daemon:
             except Interrupted:
                 log.info("job_interrupted")
                 return
-            except Exception as exc:  # noqa: BLE001 - one job never stops the others
-                log.error("job_failed", error=f"{type(exc).__name__}: {exc}")
-                log.debug("job_failed_traceback", exc_info=True)
+            except OsmsyncdError as exc:
+                # Expected trouble (database down, shop refusing): no traceback.
+                log.error("job_failed", error=str(exc), retry="next interval")
+                return
+            except Exception as exc:  # one job's bug never stops the others
+                log.exception("job_failed", error=f"{type(exc).__name__}: {exc}")
                 return
 
             if summary.error:
-                log.error("job_failed", error=summary.error)
+                log.error("job_failed", error=summary.error, retry="next interval")
             else:
                 log.debug("job_finished", failed=summary.failed, writes=summary.writes)
 

@@ -138,14 +138,9 @@ def test_a_failing_job_is_logged_and_the_cycle_goes_on():
         "articles:export",
         "orders:export",
     ]
-    failed = [e for e in logs if e["event"] == "job_failed"]
-    assert failed == [
-        {
-            "event": "job_failed",
-            "log_level": "error",
-            "error": "RuntimeError: shop down",
-        }
-    ]
+    [failed] = [e for e in logs if e["event"] == "job_failed"]
+    assert failed["error"] == "RuntimeError: shop down"
+    assert failed["log_level"] == "error" and failed["exc_info"] is True
     assert [e["event"] for e in logs].count("job_busy") == 1
 
 
