@@ -64,8 +64,13 @@ def _server_lock(engine: Engine, job: str) -> Iterator[bool]:
     name = lock_name(engine.url.database or "", job)
     try:
         connection = engine.connect()
+    except DBAPIError as exc:
+        raise ErpUnavailable(f"cannot take the lock of job {job}: {exc.orig}") from exc
+    try:
         got = connection.scalar(select(func.get_lock(name, 0)))
     except DBAPIError as exc:
+        connection.invalidate()
+        connection.close()
         raise ErpUnavailable(f"cannot take the lock of job {job}: {exc.orig}") from exc
 
     if got != 1:

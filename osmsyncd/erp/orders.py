@@ -292,7 +292,7 @@ def customer_for(
         found = find_customer(db, customer)
     if found is None:
         found = create_customer(db, lookups, customer)
-        log.info("customer_created", erp_id=found, email=customer.identity)
+        log.info("customer_created", erp_id=found, shop_id=customer.shop_id)
     else:
         ensure_client(db, lookups, found)
 

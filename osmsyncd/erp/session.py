@@ -89,6 +89,9 @@ def build_engine(settings: ErpSettings) -> Engine:
             "MySQL: write it as mysql+pymysql://user@host:3306/database"
         )
 
+    if url.drivername in ("mysql", "mariadb"):
+        # PyMySQL is the driver osmsyncd ships with.
+        url = url.set(drivername="mysql+pymysql")
     if settings.password is not None:
         url = url.set(password=settings.password)
     if "charset" not in url.query:
