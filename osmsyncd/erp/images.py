@@ -49,6 +49,7 @@ class ImageFiles:
     def __init__(self, files_dir: Path | None) -> None:
         self.files_dir = files_dir
         self._digests: dict[Path, tuple[int, int, str]] = {}
+        self._missing: set[Path] = set()
         self._lock = threading.Lock()
 
     def folder(self, attachments_directory: str) -> Path | None:
@@ -63,6 +64,13 @@ class ImageFiles:
         path = folder / filename
         digest = self.digest(path)
         if digest is None:
+            with self._lock:
+                first = path not in self._missing
+                self._missing.add(path)
+            if first:
+                # Once per process: the same gap would otherwise be logged
+                # at every run.
+                log.warning("image_file_missing", path=str(path))
             return None
         return Image(path=path, sha256=digest, name=name)
 
