@@ -199,11 +199,12 @@ class Daemon:
     def _run_one(
         self, config: Config, connection: str, resource: Resource, direction: Direction
     ) -> None:
+        run_id = new_run_id()
         context = bound_contextvars(
             connection=connection,
             resource=str(resource),
             direction=str(direction),
-            run_id=new_run_id(),
+            run_id=run_id,
         )
         with context:
             log.info("job_started")
@@ -214,7 +215,7 @@ class Daemon:
                     resource,
                     direction,
                     plugins=self.plugins,
-                    options=RunOptions(),
+                    options=RunOptions(run_id=run_id, orders_first=False),
                     stop=self.stop,
                 )
             except JobBusy:

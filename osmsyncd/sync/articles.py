@@ -23,6 +23,7 @@ from osmsyncd.records import Article
 from osmsyncd.records import Direction
 from osmsyncd.records import Resource
 from osmsyncd.sync.plan import HIDDEN_BY_US
+from osmsyncd.sync.plan import QUANTITY
 from osmsyncd.sync.plan import Act
 from osmsyncd.sync.plan import Action
 from osmsyncd.sync.plan import plan_articles
@@ -330,7 +331,7 @@ def _binding_after(ctx: Context, action: Action, outcome: Outcome) -> Binding:
     if action.binding is not None:
         values.update(action.binding.values)
     values["code"] = action.article.code
-    values["quantity"] = action.article.quantity
+    values[QUANTITY] = action.article.quantity
     values["images"] = dict(outcome.images)
     if action.visibility is Visibility.HIDE:
         values[HIDDEN_BY_US] = True

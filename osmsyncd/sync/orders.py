@@ -8,12 +8,15 @@ from datetime import time
 
 import structlog
 
+from osmsyncd.erp.interface import Applied
+from osmsyncd.erp.interface import Binding
 from osmsyncd.errors import ErpError
 from osmsyncd.errors import ErpUnavailable
 from osmsyncd.errors import ShopError
 from osmsyncd.records import Direction
 from osmsyncd.records import Resource
 from osmsyncd.records import ShopOrder
+from osmsyncd.sync.plan import QUANTITY
 from osmsyncd.sync.runner import Context
 
 log = structlog.get_logger(__name__)
@@ -31,6 +34,10 @@ def import_orders(ctx: Context) -> None:
     bound = {
         b.shop_id: b for b in ctx.erp.bindings(ctx.connection, Resource.ORDERS).values()
     }
+    products = {
+        b.shop_id: b
+        for b in ctx.erp.bindings(ctx.connection, Resource.ARTICLES).values()
+    }
 
     for page in ctx.provider.changed_orders(cursor, placed_since):
         page_ok = True
@@ -46,7 +53,7 @@ def import_orders(ctx: Context) -> None:
             if ctx.options.dry_run:
                 _plan(ctx, order, placed_since, order.shop_id in bound)
                 continue
-            if not _apply(ctx, order):
+            if not _apply(ctx, order, products):
                 page_ok = False
         if (
             page_ok
@@ -64,7 +71,7 @@ def _placed_since(ctx: Context) -> datetime:
     return started or datetime.now(UTC)
 
 
-def _apply(ctx: Context, order: ShopOrder) -> bool:
+def _apply(ctx: Context, order: ShopOrder, products: dict[str, Binding]) -> bool:
     try:
         applied = ctx.erp.apply_order(ctx.settings, order)
     except ErpUnavailable:
@@ -86,7 +93,23 @@ def _apply(ctx: Context, order: ShopOrder) -> bool:
             stock_moved=applied.stock_moved,
         )
     ctx.applied(applied.applied, order.shop_id)
+    if applied.applied in (Applied.CREATED, Applied.UPDATED):
+        _forget_shop_quantities(ctx, order, products)
     return True
+
+
+def _forget_shop_quantities(
+    ctx: Context, order: ShopOrder, products: dict[str, Binding]
+) -> None:
+    """The shop moved its stock for this order: push the quantity next time."""
+    stale = []
+    for line in order.lines:
+        binding = products.get(line.product_shop_id or "")
+        if binding is not None and binding.values.get(QUANTITY) is not None:
+            binding.values[QUANTITY] = None
+            stale.append(binding)
+    if stale:
+        ctx.erp.save_bindings(stale)
 
 
 def _plan(ctx: Context, order: ShopOrder, placed_since: datetime, bound: bool) -> None:

@@ -22,6 +22,10 @@ from osmsyncd.provider import Visibility
 from osmsyncd.records import Article
 
 HIDDEN_BY_US = "hidden_by_us"
+# The quantity the shop holds as far as osmsyncd knows: what it last pushed,
+# forgotten (None) when an imported sale or cancellation moved the shop's
+# stock by itself.
+QUANTITY = "quantity"
 
 
 class Act(enum.StrEnum):
@@ -74,7 +78,9 @@ def fingerprint(article: Article, category_ids: Iterable[str] = ()) -> str:
     """
     data: dict[str, Any] = {}
     for spec in fields(article):
-        if spec.name in ("erp_id", "updated_at"):
+        # The quantity is compared with the shop's own figure instead: the
+        # shop changes it by itself with every sale.
+        if spec.name in ("erp_id", "updated_at", "quantity"):
             continue
         data[spec.name] = getattr(article, spec.name)
     data["images"] = [image.sha256 for image in article.images]
@@ -131,7 +137,11 @@ def plan_articles(
             visibility, act = Visibility.HIDE, Act.HIDE
         elif not wanted_hidden and hidden_by_us:
             visibility, act = Visibility.SHOW, Act.SHOW
-        elif stamp == binding.hash and not full:
+        elif (
+            stamp == binding.hash
+            and binding.values.get(QUANTITY) == article.quantity
+            and not full
+        ):
             act = Act.SKIP
         actions.append(
             Action(act, key, article.code, article, binding, visibility, stamp)

@@ -21,6 +21,10 @@ class RunOptions:
     full: bool = False
     record: str | None = None
     progress: bool = False
+    run_id: str = ""
+    # The daemon runs a connection's order import right before its article
+    # export itself; a manual export does it here.
+    orders_first: bool = True
 
 
 @dataclass

@@ -119,7 +119,7 @@ def run_job(
         connection=connection,
         resource=resource,
         direction=direction,
-        run_id=uuid.uuid4().hex[:12],
+        run_id=options.run_id or uuid.uuid4().hex[:12],
         dry_run=options.dry_run,
         started_at=datetime.now(UTC).isoformat(timespec="seconds"),
     )
@@ -131,7 +131,15 @@ def run_job(
         direction=str(direction),
         run_id=summary.run_id,
     ):
-        erp = erp or _open_erp(config)
+        opened = erp is None
+        if erp is None:
+            try:
+                erp = _open_erp(config)
+            except ErpError as exc:
+                summary.error = str(exc)
+                log.error("run_failed", error=summary.error)
+                plugins.run_finished(summary.as_dict())
+                return summary
         log.info("run_started", dry_run=options.dry_run, full=options.full)
         try:
             with erp.job_guard(job) as held:
@@ -150,8 +158,18 @@ def run_job(
             summary.error = str(exc)
             log.error("run_failed", error=summary.error)
         summary.seconds = time.monotonic() - started
-        _finish(erp, plugins, options, job, summary)
+        try:
+            _finish(erp, plugins, options, job, summary)
+        finally:
+            if opened:
+                _close(erp)
     return summary
+
+
+def _close(erp: Erp) -> None:
+    close = getattr(erp, "close", None)
+    if callable(close):
+        close()
 
 
 def _run_step(
@@ -228,6 +246,7 @@ def _imports_orders_first(
         and Resource.ORDERS in settings.import_
         and not options.dry_run
         and options.record is None
+        and options.orders_first
     )
 
 
