@@ -328,9 +328,6 @@ def _images(
             continue
         image = images.image(folder, row.filename, row.name or "")
         if image is None:
-            log.warning(
-                "image_file_missing", filename=row.filename, erp_id=row.id_record
-            )
             continue
         has_cover = has_cover or row.key == "cover"
         found.append(image)
