@@ -49,6 +49,7 @@ from osmsyncd.erp.models import ZzCategorieLang
 from osmsyncd.erp.models import ZzFiles
 from osmsyncd.erp.models import ZzModules
 from osmsyncd.erp.state import OsmsyncBinding
+from osmsyncd.erp.state import OsmsyncStockMove
 from osmsyncd.records import Article
 from osmsyncd.records import Image
 from osmsyncd.records import Resource
@@ -351,14 +352,21 @@ def _stock(
 def _committed(
     connection: Connection, ids: list[int], sedi: list[int]
 ) -> dict[int, Decimal]:
-    """What open customer orders promise, except orders imported from a shop.
+    """What open customer orders promise, except shop sales already moved.
 
-    An imported order's sale already lowered the stock by a movement, so
-    its lines must not be subtracted a second time.
+    An imported order whose sale lowered the stock by a movement must not be
+    subtracted a second time. One imported without a movement (the
+    connection leaves stock to OSM's delivery notes) still commits its lines.
     """
     left = OrRigheOrdini.qta - OrRigheOrdini.qta_evasa
-    imported = select(OsmsyncBinding.erp_id).where(
-        OsmsyncBinding.resource == str(Resource.ORDERS)
+    imported = (
+        select(OsmsyncBinding.erp_id)
+        .join(
+            OsmsyncStockMove,
+            (OsmsyncStockMove.connection == OsmsyncBinding.connection)
+            & (OsmsyncStockMove.shop_order_id == OsmsyncBinding.shop_id),
+        )
+        .where(OsmsyncBinding.resource == str(Resource.ORDERS))
     )
     query = (
         select(OrRigheOrdini.id_articolo, func.sum(left))

@@ -17,6 +17,7 @@ from osmsyncd.erp.interface import Binding
 from osmsyncd.erp.models import MgArticoliBarcode
 from osmsyncd.erp.models import MgArticoliLang
 from osmsyncd.erp.repository import OsmRepository
+from osmsyncd.erp.state import OsmsyncStockMove
 from osmsyncd.records import Article
 from osmsyncd.records import Resource
 from tests.erp import osm
@@ -47,7 +48,8 @@ def test_br19_quantity_is_whole_non_negative_and_net_of_osm_commitments(
 
 
 def test_only_open_confirmed_osm_orders_commit_stock(erp: OsmRepository):
-    """Draft, unconfirmed, fulfilled and shop-imported orders commit nothing."""
+    """Draft, unconfirmed, fulfilled orders and shop sales already moved commit
+    nothing; a shop order imported without a stock movement still commits."""
     engine = erp.engine
     item = osm.article(engine, "ITEM", "100")
     customer = osm.osm_customer(engine, "Bar Centrale")
@@ -55,12 +57,27 @@ def test_only_open_confirmed_osm_orders_commit_stock(erp: OsmRepository):
     osm.osm_order(engine, customer, [(item, "20", "0")], state="Bozza")
     osm.osm_order(engine, customer, [(item, "30", "0")], confirmed=0)
     osm.osm_order(engine, customer, [(item, "5", "5")])
-    imported = osm.osm_order(engine, customer, [(item, "7", "0")])
+    moved = osm.osm_order(engine, customer, [(item, "7", "0")])
+    unmoved = osm.osm_order(engine, customer, [(item, "3", "0")])  # counts: 3
     erp.save_bindings(
-        [Binding("altro-negozio", Resource.ORDERS, str(imported), "9001")]
+        [
+            Binding("altro-negozio", Resource.ORDERS, str(moved), "9001"),
+            Binding("altro-negozio", Resource.ORDERS, str(unmoved), "9002"),
+        ]
     )
+    with engine.begin() as db:
+        db.execute(
+            insert(OsmsyncStockMove).values(
+                connection="altro-negozio",
+                shop_order_id="9001",
+                shop_line_id="1",
+                id_articolo=item,
+                qta=Decimal("7"),
+                id_movimento=0,
+            )
+        )
 
-    assert _all(erp)["ITEM"].quantity == 90
+    assert _all(erp)["ITEM"].quantity == 87
 
 
 def test_catalogue_scope_categories_exclusions_and_what_is_never_sent(
