@@ -104,7 +104,9 @@ class Sandbox:
         seed: int | None = None,
         faults: Iterable[Fault] = (),
         token: str | None = None,
+        version: str = VERSION,
     ) -> None:
+        self.version = version
         self.latency = latency_ms / 1000
         self.https = https
         self.seed = seed
@@ -143,9 +145,12 @@ class Sandbox:
             self.url,
             clock=self._now if self._clock else None,
             rng=None if self.seed is None else random.Random(self.seed),
+            version=self.version,
         )
         self._server = server
-        self._thread = threading.Thread(target=server.serve_forever, daemon=True)
+        self._thread = threading.Thread(
+            target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        )
         self._thread.start()
         return self
 
@@ -198,6 +203,10 @@ class Sandbox:
                 self.shop.store.next_image_id = next_id
             else:
                 self.shop.store.set_next_id(resource, next_id)
+
+    def renumber_languages(self, ids: dict[int, int], default: int) -> None:
+        """Move the languages to other ids, with ``default`` as the default one."""
+        self.shop.renumber_languages(ids, default)
 
     def add_waf_rule(self, method: str, needle: str) -> None:
         """Answer writes of ``method`` whose body holds ``needle`` with an HTML 404."""
@@ -292,7 +301,7 @@ class Sandbox:
             response = self.shop.error_response(
                 request, WsError(500, [(3, LATE_WARNING)])
             )
-        _send(handler, response, method, truncated="truncated" in fired)
+        _send(handler, response, method, "truncated" in fired, self.version)
 
     def _answer(
         self,
@@ -385,13 +394,14 @@ def _send(
     response: Response,
     method: str,
     truncated: bool = False,
+    version: str = VERSION,
 ) -> None:
     handler.send_response(response.status)
     if response.content_type:
         handler.send_header("Content-Type", response.content_type)
     headers = dict(response.headers)
     if response.versioned:
-        headers.setdefault("PSWS-Version", VERSION)
+        headers.setdefault("PSWS-Version", version)
     for name, value in headers.items():
         handler.send_header(name, value)
     handler.send_header("Content-Length", str(len(response.body)))
@@ -419,6 +429,9 @@ def _reset(handler: BaseHTTPRequestHandler) -> None:
 def _handler_for(sandbox: Sandbox) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
+        # Headers and body leave in two writes: without this, Nagle's
+        # algorithm and delayed ACKs add 40 ms to every answer.
+        disable_nagle_algorithm = True
         server_version = "Apache"
         sys_version = ""
 

@@ -18,6 +18,7 @@ from decimal import ROUND_HALF_UP
 from decimal import Decimal
 from typing import Any
 
+from osmsyncd_prestashop.sandbox.base import VERSION
 from osmsyncd_prestashop.sandbox.base import Clock
 from osmsyncd_prestashop.sandbox.base import Request
 from osmsyncd_prestashop.sandbox.base import Response
@@ -91,8 +92,10 @@ class Shop(CatalogMixin, SalesMixin, ImagesMixin):
         *,
         clock: Clock | None = None,
         rng: random.Random | None = None,
+        version: str = VERSION,
     ) -> None:
         super().__init__(Store(), base_url, clock)
+        self.version = version
         self.category_products = {}
         self.ordered_carts = set()
         self.rng = rng or random.Random()
@@ -108,7 +111,9 @@ class Shop(CatalogMixin, SalesMixin, ImagesMixin):
                 return self.error_response(request, error)
 
     def _dispatch(self, request: Request) -> Response:
-        if request.method not in METHODS:
+        patchless = self.version.split(".")[0] in ("1",)
+        if request.method not in METHODS or (patchless and request.method == "PATCH"):
+            # PATCH came with PrestaShop 8: older shops do not know the method.
             raise WsError(405, [(23, f"Method {request.method} is not valid")])
         if not request.parts:
             return self._index(request)
@@ -550,6 +555,24 @@ class Shop(CatalogMixin, SalesMixin, ImagesMixin):
                         raise WsError(400, [(84, problem)])
 
     # -- inspection for tests -------------------------------------------------------
+
+    def renumber_languages(self, ids: dict[int, int], default: int) -> None:
+        """Give the languages new ids (old id to new), as shops installed otherwise."""
+        with self.store.lock:
+            for name, rows in self.store.tables.items():
+                i18n = [spec.name for spec in RESOURCES[name].fields if spec.i18n]
+                for row in rows.values():
+                    for key in i18n:
+                        values = row.get(key) or {}
+                        row[key] = {
+                            ids.get(lang, lang): text for lang, text in values.items()
+                        }
+            languages = self.store.tables["languages"]
+            moved = {ids.get(lang, lang): row for lang, row in languages.items()}
+            for lang, row in moved.items():
+                row["id"] = lang
+            self.store.tables["languages"] = moved
+            self.store.set_config("PS_LANG_DEFAULT", str(default))
 
     def row(self, resource: str, row_id: int) -> Row | None:
         with self.store.lock:

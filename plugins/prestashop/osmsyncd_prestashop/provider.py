@@ -1,0 +1,135 @@
+"""The PrestaShop provider: osmsyncd's contract over the webservice.
+
+Request counts (N articles with one image each, M orders; a page is 100
+products or 50 orders):
+
+- the first call of a provider reads the shop's facts: 6 GETs (languages,
+  configurations, Italy, its tax rules, taxes, tax rules groups);
+- a first export of N new articles: 1 GET looking their references up, N
+  POSTs of products, 1 collection PATCH of stock per page (rows at 0 skip
+  it), N image POSTs (the first image becomes the cover by itself);
+- an unchanged cycle: the engine sends nothing, so no product request; a
+  write of unchanged products reads 1 page of products and 1 of stock rows
+  and writes nothing;
+- importing M new orders: 1 GET of order states, then per page of orders 1
+  GET of orders, 1 of their lines, 1 of customers, 1 of addresses, up to 4
+  of country/province/carrier/currency codes (cached), 1 of histories when
+  an order is cancelled or refunded; 1 final GET for changed older orders.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from collections.abc import Mapping
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from osmsyncd.config import ConnectionSettings
+from osmsyncd.provider import CustomerWrite
+from osmsyncd.provider import Finding
+from osmsyncd.provider import Outcome
+from osmsyncd.provider import ProductWrite
+from osmsyncd.provider import Provider
+from osmsyncd.records import Customer
+from osmsyncd.records import Page
+from osmsyncd.records import ShopOrder
+from osmsyncd.records import ShopProduct
+from osmsyncd_prestashop import categories
+from osmsyncd_prestashop import checks
+from osmsyncd_prestashop.client import PrestaShopClient
+from osmsyncd_prestashop.customers import CustomerWriter
+from osmsyncd_prestashop.customers import find_accounts
+from osmsyncd_prestashop.facts import ShopFacts
+from osmsyncd_prestashop.facts import load_facts
+from osmsyncd_prestashop.feeds import Feed
+from osmsyncd_prestashop.orders import OrderReader
+from osmsyncd_prestashop.products import ProductWriter
+from osmsyncd_prestashop.products import find_by_reference
+
+
+class PrestaShopProvider(Provider):
+    """One PrestaShop shop, reached through its webservice."""
+
+    name = "prestashop"
+
+    def __init__(self, settings: ConnectionSettings, stop: threading.Event) -> None:
+        super().__init__()
+        self.settings = settings
+        self.client = PrestaShopClient(settings, stop)
+        self.requests = self.client.http.requests
+        self._facts: ShopFacts | None = None
+        self._orders: OrderReader | None = None
+
+    def facts(self) -> ShopFacts:
+        if self._facts is None:
+            self._facts = load_facts(self.client)
+        return self._facts
+
+    # -- connection --------------------------------------------------------------
+
+    def probe(self) -> list[Finding]:
+        return checks.probe(self.client, self.settings)
+
+    def close(self) -> None:
+        self.client.close()
+
+    def settings_summary(self) -> dict[str, Any]:
+        facts = self.facts()
+        return {
+            "version": ".".join(str(part) for part in self.client.version),
+            "languages": [facts.iso_codes.get(lang, "") for lang in facts.languages],
+            "timezone": str(facts.timezone),
+            "auth": "query" if self.client.header_stripped else self.client.mode,
+        }
+
+    # -- categories --------------------------------------------------------------
+
+    def ensure_categories(
+        self, paths: Sequence[tuple[str, ...]], known: Mapping[tuple[str, ...], str]
+    ) -> dict[tuple[str, ...], str]:
+        return categories.ensure_categories(self.client, self.facts(), paths, known)
+
+    # -- articles ----------------------------------------------------------------
+
+    def find_products(self, skus: Sequence[str]) -> dict[str, str]:
+        return find_by_reference(self.client, skus)
+
+    def write_products(self, writes: Sequence[ProductWrite]) -> list[Outcome]:
+        return ProductWriter(self.client, self.facts()).write(writes)
+
+    def set_visibility(self, changes: Sequence[tuple[str, bool]]) -> list[Outcome]:
+        """Show or hide products by shop id (outcome keys are the shop ids)."""
+        return ProductWriter(self.client, self.facts()).set_visibility(changes)
+
+    def changed_products(self, cursor: str | None) -> Iterator[Page[ShopProduct]]:
+        return Feed(self.client, self.facts()).products(cursor)
+
+    def fetch_image(self, url: str) -> bytes:
+        return self.client.download(url)
+
+    # -- customers ---------------------------------------------------------------
+
+    def find_customers(self, emails: Sequence[str]) -> dict[str, str]:
+        return find_accounts(self.client, emails)
+
+    def write_customers(self, writes: Sequence[CustomerWrite]) -> list[Outcome]:
+        return CustomerWriter(self.client, self.facts()).write(writes)
+
+    def changed_customers(self, cursor: str | None) -> Iterator[Page[Customer]]:
+        return Feed(self.client, self.facts()).customers(cursor)
+
+    # -- orders ------------------------------------------------------------------
+
+    def changed_orders(
+        self, cursor: str | None, placed_since: datetime
+    ) -> Iterator[Page[ShopOrder]]:
+        if self._orders is None:
+            self._orders = OrderReader(self.client, self.facts())
+        return self._orders.changed(cursor, placed_since)
+
+
+def create(settings: ConnectionSettings, stop: threading.Event) -> Provider:
+    """The provider factory osmsyncd calls for each PrestaShop connection."""
+    return PrestaShopProvider(settings, stop)
