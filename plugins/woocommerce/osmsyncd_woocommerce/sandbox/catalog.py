@@ -30,6 +30,7 @@ from osmsyncd_woocommerce.sandbox.schema import require
 from osmsyncd_woocommerce.sandbox.state import ShopState
 from osmsyncd_woocommerce.sandbox.state import gmt_text
 from osmsyncd_woocommerce.sandbox.state import local_text
+from osmsyncd_woocommerce.sandbox.wordpress import autop
 from osmsyncd_woocommerce.sandbox.wordpress import clean_post_content
 from osmsyncd_woocommerce.sandbox.wordpress import clean_post_title
 from osmsyncd_woocommerce.sandbox.wordpress import clean_term_description
@@ -87,10 +88,14 @@ def render_product(
     pid = product["id"]
     price = current_price(product)
     shown: Decimal | None = None
+    regular: Decimal | None = None
     if price != "":
-        shown = to_decimal(price)
+        factor = Decimal(1)
         if not state.prices_include_tax and product["tax_status"] == "taxable":
-            shown = shown * (1 + product_tax_rate(state, product) / 100)
+            factor += product_tax_rate(state, product) / 100
+        shown = to_decimal(price) * factor
+        if product["regular_price"] != "":
+            regular = to_decimal(product["regular_price"]) * factor
     slug = product["slug"]
     if product["status"] == "trash":
         slug = f"{slug}__trashed"
@@ -116,6 +121,8 @@ def render_product(
         product["sale_price"]
     ) < to_decimal(product["regular_price"])
     manage = product["manage_stock"]
+    # Create and update answers are in edit context, reads in view context.
+    text = (lambda raw: raw) if edit else autop
     body: dict[str, Any] = {
         "id": pid,
         "name": product["name"],
@@ -129,8 +136,8 @@ def render_product(
         "status": product["status"],
         "featured": product["featured"],
         "catalog_visibility": product["catalog_visibility"],
-        "description": product["description"],
-        "short_description": product["short_description"],
+        "description": text(product["description"]),
+        "short_description": text(product["short_description"]),
         "sku": product["sku"],
         "price": price,
         "regular_price": product["regular_price"],
@@ -140,7 +147,7 @@ def render_product(
         "date_on_sale_to": None,
         "date_on_sale_to_gmt": None,
         "on_sale": on_sale,
-        "purchasable": price != "" and product["status"] != "trash",
+        "purchasable": price != "",
         "total_sales": product["total_sales"],
         "virtual": product["virtual"],
         "downloadable": product["downloadable"],
@@ -166,7 +173,7 @@ def render_product(
         "shipping_class": product["shipping_class"],
         "shipping_class_id": 0,
         "reviews_allowed": product["reviews_allowed"],
-        "average_rating": "0",
+        "average_rating": "0" if edit else "0.00",
         "rating_count": 0,
         "upsell_ids": [],
         "cross_sell_ids": [],
@@ -181,9 +188,9 @@ def render_product(
         "variations": [],
         "grouped_products": [],
         "menu_order": product["menu_order"],
-        "price_html": price_html(shown),
+        "price_html": price_html(shown, regular),
         "related_ids": [],
-        "meta_data": [dict(row) for row in product["meta"]],
+        "meta_data": [dict(row) for row in product["meta"] + product.get("trash", [])],
         "stock_status": product["stock_status"],
         "has_options": False,
         "post_password": product["post_password"],
@@ -552,7 +559,7 @@ def update_product(
     staged["dimensions"] = dict(product["dimensions"])
     apply_product(state, staged, payload, creating=False)
     if product["status"] == "trash" and staged["status"] != "trash":
-        staged["slug"] = product["slug"]
+        staged["trash"] = []
     staged["date_modified"] = state.now()
     product.clear()
     product.update(staged)
@@ -567,6 +574,16 @@ def delete_product(
     if force:
         del state.products[product_id]
     else:
+        # WordPress keeps what it needs to restore the product as meta.
+        stamp = str(int(state.now().timestamp()))
+        product["trash"] = [
+            {"id": state.meta_id(), "key": key, "value": value}
+            for key, value in (
+                ("_wp_trash_meta_status", product["status"]),
+                ("_wp_trash_meta_time", stamp),
+                ("_wp_desired_post_slug", product["slug"]),
+            )
+        ]
         product["status"] = "trash"
         product["date_modified"] = state.now()
     return body
@@ -644,6 +661,7 @@ def products_schema(request: Request) -> Reply:
     )
     for name, allowed in PRODUCT_ENUMS.items():
         properties[name]["enum"] = list(allowed)
+    properties["low_stock_amount"]["type"] = ["integer", "null"]
     properties["price"] = {"type": "string", "readonly": True}
     schema = {
         "$schema": "http://json-schema.org/draft-04/schema#",
@@ -658,7 +676,11 @@ def products_schema(request: Request) -> Reply:
             {"methods": ["GET"], "args": {"page": {"type": "integer"}}},
             {
                 "methods": ["POST"],
-                "args": {n: {"type": k} for n, k in PRODUCT_TYPES.items()},
+                "args": {
+                    name: {k: v for k, v in spec.items() if k != "context"}
+                    for name, spec in properties.items()
+                    if name in PRODUCT_TYPES
+                },
             },
         ],
         "schema": schema,

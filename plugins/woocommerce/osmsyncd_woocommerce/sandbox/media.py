@@ -227,7 +227,7 @@ def render_media(record: dict[str, Any], home: str, edit: bool) -> dict[str, Any
     }
     if edit:
         body["permalink_template"] = f"{home}/?attachment_id={record['id']}"
-        body["generated_slug"] = record["slug"]
+        body["generated_slug"] = sanitize_title(record["title"])
     body.update(
         {
             "class_list": [
@@ -264,7 +264,22 @@ def render_media(record: dict[str, Any], home: str, edit: bool) -> dict[str, Any
             }
         ],
         "collection": [{"href": f"{home}/wp-json/wp/v2/media"}],
+        "about": [{"href": f"{home}/wp-json/wp/v2/types/attachment"}],
+        "author": [{"embeddable": True, "href": f"{home}/wp-json/wp/v2/users/1"}],
+        "replies": [
+            {
+                "embeddable": True,
+                "href": f"{home}/wp-json/wp/v2/comments?post={record['id']}",
+            }
+        ],
     }
+    if edit:
+        self_href = [{"href": f"{home}/wp-json/wp/v2/media/{record['id']}"}]
+        body["_links"]["wp:action-unfiltered-html"] = self_href
+        body["_links"]["wp:action-assign-author"] = self_href
+        body["_links"]["curies"] = [
+            {"name": "wp", "href": "https://api.w.org/{rel}", "templated": True}
+        ]
     return body
 
 

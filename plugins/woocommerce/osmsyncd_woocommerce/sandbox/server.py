@@ -21,6 +21,9 @@ import tempfile
 import threading
 import time
 from collections.abc import Iterable
+from datetime import UTC
+from datetime import datetime
+from datetime import timedelta
 from http.server import BaseHTTPRequestHandler
 from http.server import ThreadingHTTPServer
 from pathlib import Path
@@ -59,6 +62,12 @@ class _Server(ThreadingHTTPServer):
 class _Handler(BaseHTTPRequestHandler):
     server: _Server
     protocol_version = "HTTP/1.1"
+
+    def setup(self) -> None:
+        super().setup()
+        # Headers and body go out in two writes; without this each answer
+        # would wait for the client's delayed ACK.
+        self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
 
     def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
         return
@@ -336,10 +345,13 @@ class Sandbox:
 
     def admin_travel(self, seconds: float) -> None:
         """Move the shop's clock (not the OAuth clock) forward."""
-        from datetime import timedelta
-
         with self.state.lock:
             self.state.clock_offset += timedelta(seconds=seconds)
+
+    def admin_set_clock(self, moment: datetime) -> None:
+        """Make the shop's clock read ``moment`` (aware) from now on."""
+        with self.state.lock:
+            self.state.clock_offset = moment - datetime.now(UTC)
 
     def admin_requests(self, prefix: str = "/wp-json/wc/v3/") -> list[tuple[str, str]]:
         """(method, path) of the requests served so far under ``prefix``."""

@@ -59,7 +59,8 @@ class Setting:
 
 def _general_settings() -> list[Setting]:
     rows = [
-        ("woocommerce_store_address", "Address line 1", "text", "", "Via Roma 1"),
+        ("woocommerce_store_address", "Address line 1", "text", "",
+         "Via dei Coronari 12"),
         ("woocommerce_store_address_2", "Address line 2", "text", "", ""),
         ("woocommerce_store_city", "City", "text", "", "Roma"),
         ("woocommerce_default_country", "Country / State", "select", "US:CA", "IT:RM"),

@@ -138,7 +138,8 @@ def format_decimal(value: object, decimal_separator: str = ",") -> str:
 
 def money(value: Decimal) -> str:
     """A Decimal rounded to cents, as the REST API prints totals."""
-    return str(value.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP))
+    rounded = value.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+    return str(abs(rounded) if rounded == 0 else rounded)
 
 
 def to_decimal(text: object) -> Decimal:
@@ -162,13 +163,47 @@ def display_price(value: Decimal, thousands: str = ".", decimals: str = ",") -> 
     return ("-" if negative else "") + thousands.join(groups) + decimals + cents
 
 
-def price_html(amount: Decimal | None) -> str:
-    """The storefront price markup; "" for a product without a price."""
+def price_html(amount: Decimal | None, regular: Decimal | None = None) -> str:
+    """The storefront price markup; "" for a product without a price.
+
+    With a ``regular`` price above ``amount`` the product is on sale and the
+    markup strikes the regular price through.
+    """
     if amount is None:
         return ""
+    if regular is not None and regular > amount:
+        was, now = display_price(regular), display_price(amount)
+        return (
+            f'<del aria-hidden="true">{_amount(regular)}</del> '
+            f'<span class="screen-reader-text">Original price was: {was}&nbsp;'
+            "&euro;.</span>"
+            f'<ins aria-hidden="true">{_amount(amount)}</ins>'
+            f'<span class="screen-reader-text">Current price is: {now}&nbsp;'
+            "&euro;.</span>"
+        )
+    return _amount(amount)
+
+
+def _amount(amount: Decimal) -> str:
     return (
         '<span class="woocommerce-Price-amount amount"><bdi>'
         f"{display_price(amount)}&nbsp;"
         '<span class="woocommerce-Price-currencySymbol">&euro;</span>'
         "</bdi></span>"
     )
+
+
+_BLOCK = "p|ul|ol|li|div|h[1-6]|blockquote|table|thead|tbody|tr|td|th|pre|hr|dl|dt|dd"
+_BLOCK_OPEN = re.compile(rf"(<(?:{_BLOCK})[\s/>])", re.IGNORECASE)
+_BLOCK_CLOSE = re.compile(rf"(</(?:{_BLOCK})>)", re.IGNORECASE)
+_BLOCK_START = re.compile(rf"^</?(?:{_BLOCK})[\s/>]", re.IGNORECASE)
+
+
+def autop(text: str) -> str:
+    """Paragraphs as WordPress's ``wpautop`` shows content in view context."""
+    if not text.strip():
+        return ""
+    spaced = _BLOCK_CLOSE.sub(r"\1\n", _BLOCK_OPEN.sub(r"\n\1", text))
+    chunks = [chunk.strip() for chunk in spaced.split("\n") if chunk.strip()]
+    wrapped = [c if _BLOCK_START.match(c) else f"<p>{c}</p>" for c in chunks]
+    return "\n".join(wrapped) + "\n"
