@@ -208,7 +208,10 @@ class Sandbox:
         self.url = f"{scheme}://127.0.0.1:{server.server_address[1]}"
         self._server = server
         self._thread = threading.Thread(
-            target=server.serve_forever, name="wc-sandbox", daemon=True
+            target=server.serve_forever,
+            kwargs={"poll_interval": 0.05},
+            name="wc-sandbox",
+            daemon=True,
         )
         self._thread.start()
         return self
