@@ -100,9 +100,17 @@ def find_by_reference(client: PrestaShopClient, skus: Sequence[str]) -> dict[str
 
 
 class ProductWriter:
-    def __init__(self, client: PrestaShopClient, facts: ShopFacts) -> None:
+    """Writes one batch; ``absent`` holds references just looked up in vain."""
+
+    def __init__(
+        self,
+        client: PrestaShopClient,
+        facts: ShopFacts,
+        absent: frozenset[str] = frozenset(),
+    ) -> None:
         self.client = client
         self.facts = facts
+        self.absent = absent
 
     def write(self, writes: Sequence[ProductWrite]) -> list[Outcome]:
         done = [Done(write, shop_id=write.shop_id) for write in writes]
@@ -144,7 +152,12 @@ class ProductWriter:
                 )
                 item.shop_id = None
 
-        creates = [item for item in done if item.shop_id is None]
+        creates = [
+            item
+            for item in done
+            if item.shop_id is None
+            and item.write.article.code.strip().lower() not in self.absent
+        ]
         if creates:
             found = find_by_reference(
                 self.client, [i.write.article.code for i in creates]
@@ -191,6 +204,8 @@ class ProductWriter:
                 item.current = self._update(item, changes)
                 log.info("product_updated", code=code, shop_id=item.shop_id)
         rows = (item.current or {}).get("associations", {}).get("stock_availables", [])
+        # TODO(#6): combinations (variants) keep their own stock rows; OSM
+        # articles have no variants yet, so only the product's row is written.
         base_rows = [
             r for r in rows if str(r.get("id_product_attribute") or "0") == "0"
         ]

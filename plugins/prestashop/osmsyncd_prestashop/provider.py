@@ -1,25 +1,30 @@
 """The PrestaShop provider: osmsyncd's contract over the webservice.
 
-Request counts (N articles with one image each, M orders; a page is 100
-products or 50 orders):
+Requests it makes (a page is 100 products or 50 orders):
 
-- the first call of a provider reads the shop's facts: 6 GETs (languages,
+- once per provider, on first need, the shop's facts: 6 GETs (languages,
   configurations, Italy, its tax rules, taxes, tax rules groups);
-- a first export of N new articles: 1 GET looking their references up, N
-  POSTs of products, 1 collection PATCH of stock per page (rows at 0 skip
-  it), N image POSTs (the first image becomes the cover by itself);
-- an unchanged cycle: the engine sends nothing, so no product request; a
-  write of unchanged products reads 1 page of products and 1 of stock rows
-  and writes nothing;
-- importing M new orders: 1 GET of order states, then per page of orders 1
-  GET of orders, 1 of their lines, 1 of customers, 1 of addresses, up to 4
-  of country/province/carrier/currency codes (cached), 1 of histories when
-  an order is cancelled or refunded; 1 final GET for changed older orders.
+- ``ensure_categories``: nothing when every path is bound, else 1 GET of
+  the category tree and 1 POST per missing category;
+- a first export of N articles with one image each: 1 GET
+  (``find_products``, whose misses ``write_products`` trusts for a minute),
+  N product POSTs, N image POSTs (the first image becomes the cover by
+  itself) and 1 stock PATCH per page: 2N + 1 + ceil(N/100);
+- an unchanged cycle: the engine plans nothing, so no product request; a
+  ``write_products`` of unchanged articles reads 1 page of products and 1
+  of stock rows per 100 and writes nothing;
+- importing M new orders on a first run: 1 GET of order states, 1 for the
+  first order id, then per page of 50 orders 4 GETs (orders, lines,
+  customers, addresses) plus, the first time they are met, up to 4 for
+  country, province, carrier and currency codes, and 1 for histories when
+  a page holds a cancelled or refunded order; later runs add 1 GET for
+  orders changed since the watermark (and 3 per page of those).
 """
 
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Iterator
 from collections.abc import Mapping
 from collections.abc import Sequence
@@ -48,6 +53,8 @@ from osmsyncd_prestashop.orders import OrderReader
 from osmsyncd_prestashop.products import ProductWriter
 from osmsyncd_prestashop.products import find_by_reference
 
+ABSENT_FOR = 60.0
+
 
 class PrestaShopProvider(Provider):
     """One PrestaShop shop, reached through its webservice."""
@@ -60,6 +67,7 @@ class PrestaShopProvider(Provider):
         self.client = PrestaShopClient(settings, stop)
         self.requests = self.client.http.requests
         self._facts: ShopFacts | None = None
+        self._absent: dict[str, float] = {}
         self._orders: OrderReader | None = None
 
     def facts(self) -> ShopFacts:
@@ -94,10 +102,22 @@ class PrestaShopProvider(Provider):
     # -- articles ----------------------------------------------------------------
 
     def find_products(self, skus: Sequence[str]) -> dict[str, str]:
-        return find_by_reference(self.client, skus)
+        found = find_by_reference(self.client, skus)
+        now = time.monotonic()
+        for sku in skus:
+            if sku not in found:
+                self._absent[sku.strip().lower()] = now
+        return found
 
     def write_products(self, writes: Sequence[ProductWrite]) -> list[Outcome]:
-        return ProductWriter(self.client, self.facts()).write(writes)
+        # A reference the engine looked up in vain moments ago is not looked
+        # up again before its create: one request less per batch.
+        now = time.monotonic()
+        absent = frozenset(
+            sku for sku, when in self._absent.items() if now - when < ABSENT_FOR
+        )
+        self._absent.clear()
+        return ProductWriter(self.client, self.facts(), absent).write(writes)
 
     def set_visibility(self, changes: Sequence[tuple[str, bool]]) -> list[Outcome]:
         """Show or hide products by shop id (outcome keys are the shop ids)."""

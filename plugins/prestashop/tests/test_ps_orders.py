@@ -194,7 +194,7 @@ def test_a_line_of_a_deleted_product_keeps_its_reference_and_name(provider, sand
 
 
 def test_orders_placed_before_the_start_are_left_out(provider, sandbox):
-    """Orders older than placed_since are skipped; later ones come once each."""
+    """Orders older than placed_since are skipped; new ones arrive by their id."""
     [hammer] = _products(provider, ("OSM-MRT-004", Decimal("12.90"), 50))
     now = [datetime(2026, 12, 4, 10, 0, 0)]
     sandbox.set_clock(lambda: now[0])

@@ -20,6 +20,7 @@ import struct
 import subprocess
 import tempfile
 import threading
+from collections import deque
 from collections.abc import Callable
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -116,7 +117,7 @@ class Sandbox:
         self.cafile: str | None = None
         self.enabled = True
         self.waf_rules: list[WafRule] = []
-        self.log: list[tuple[str, str]] = []
+        self.log: deque[tuple[str, str]] = deque(maxlen=10_000)
         self._shop: Shop | None = None
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
@@ -319,7 +320,8 @@ class Sandbox:
                 "text/html",
                 versioned=False,
             )
-        headers = {key: value for key, value in handler.headers.items()}
+        # Header names are case-blind; keep one spelling for lookups.
+        headers = {key.title(): value for key, value in handler.headers.items()}
         if method == "POST" and params.get("ps_method", "").upper() in (
             "PUT",
             "PATCH",
