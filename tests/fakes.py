@@ -198,7 +198,7 @@ class FakeErp:
         if binding is None and placed_since and order.placed_at < placed_since:
             return Application(Applied.SKIPPED)
 
-        moved = 0
+        moved: dict[int, Decimal] = {}
         for line in order.lines:
             target = line.quantity - line.refunded_quantity
             if order.stock is not OrderStock.SOLD:
@@ -209,23 +209,31 @@ class FakeErp:
                 continue
             self.move_stock(erp_id, done - target, f"order {order.number}")
             self.moved[(order.shop_id, line.shop_line_id)] = target
-            moved += 1
+            moved[erp_id] = moved.get(erp_id, Decimal("0")) + done - target
 
         state = (order.status, order.stock.value)
         if binding is None:
             self._customer(order.customer)
             erp_id = str(len(self.orders) + 1)
             self.orders[erp_id] = {"shop_id": order.shop_id, "state": state}
+            stamp = self.order_fingerprint(settings, order)
             self.save_bindings(
-                [Binding(settings.name, Resource.ORDERS, erp_id, order.shop_id)]
+                [Binding(settings.name, Resource.ORDERS, erp_id, order.shop_id, stamp)]
             )
             self.writes += 1
-            return Application(Applied.CREATED, int(erp_id), moved)
+            return Application(Applied.CREATED, int(erp_id), len(moved), moves=moved)
         if self.orders[binding.erp_id]["state"] == state and not moved:
             return Application(Applied.UNCHANGED, int(binding.erp_id))
         self.orders[binding.erp_id]["state"] = state
+        binding.hash = self.order_fingerprint(settings, order)
+        self.save_bindings([binding])
         self.writes += 1
-        return Application(Applied.UPDATED, int(binding.erp_id), moved)
+        return Application(
+            Applied.UPDATED, int(binding.erp_id), len(moved), moves=moved
+        )
+
+    def order_fingerprint(self, settings: ConnectionSettings, order: ShopOrder) -> str:
+        return repr((order.status, order.stock.value))
 
     def _article_for(self, connection: str, line: OrderLine) -> int | None:
         for (conn, resource, erp_id), binding in self.state_bindings.items():

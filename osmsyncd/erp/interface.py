@@ -11,10 +11,12 @@ from __future__ import annotations
 import enum
 from collections.abc import Iterable
 from collections.abc import Iterator
+from collections.abc import Mapping
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from dataclasses import field
 from datetime import datetime
+from decimal import Decimal
 from typing import Any
 from typing import Protocol
 
@@ -72,12 +74,17 @@ class Applied(enum.StrEnum):
 
 @dataclass(frozen=True)
 class Application:
-    """What writing one shop record into OSM did."""
+    """What writing one shop record into OSM did.
+
+    ``moves`` says how much each article's stock changed (negative for a
+    sale), by OSM article id; ``stock_moved`` counts the movements written.
+    """
 
     applied: Applied
     erp_id: int | None = None
     stock_moved: int = 0
     warnings: tuple[str, ...] = ()
+    moves: Mapping[int, Decimal] = field(default_factory=dict)
 
 
 class Erp(Protocol):
@@ -131,6 +138,14 @@ class Erp(Protocol):
         ...
 
     # -- orders ------------------------------------------------------------
+
+    def order_fingerprint(self, settings: ConnectionSettings, order: ShopOrder) -> str:
+        """What ``apply_order`` compares with the order's binding hash.
+
+        Equal means a real import would leave the order unchanged; used by
+        ``--dry-run``.
+        """
+        ...
 
     def apply_order(
         self, settings: ConnectionSettings, order: ShopOrder

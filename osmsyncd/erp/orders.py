@@ -226,7 +226,9 @@ def _create(
     moved = _settle(db, settings, order, plan, warehouses, today)
     _bind(db, settings, order, erp_id, wanted, state_id)
     log.info("order_imported", order=order.number, erp_id=erp_id, numero=numero_esterno)
-    return Application(Applied.CREATED, erp_id, moved, tuple(warnings))
+    return Application(
+        Applied.CREATED, erp_id, len(moved), tuple(warnings), moves=moved
+    )
 
 
 def _update(
@@ -274,7 +276,9 @@ def _update(
     warehouses = lookups.warehouse_ids(settings.warehouses)
     moved = _settle(db, settings, order, plan, warehouses, today)
     _bind(db, settings, order, erp_id, wanted, state_id)
-    return Application(Applied.UPDATED, erp_id, moved, tuple(warnings))
+    return Application(
+        Applied.UPDATED, erp_id, len(moved), tuple(warnings), moves=moved
+    )
 
 
 def customer_for(
@@ -360,9 +364,9 @@ def _settle(
     plan: LinePlan,
     warehouses: list[int],
     today: date,
-) -> int:
+) -> dict[int, Decimal]:
     if not settings.stock_on_order_import:
-        return 0
+        return {}
     sold = order.stock is OrderStock.SOLD
     targets = [
         LineTarget(

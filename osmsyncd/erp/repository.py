@@ -40,6 +40,7 @@ from osmsyncd.erp.interface import Application
 from osmsyncd.erp.interface import ArticleScope
 from osmsyncd.erp.interface import Binding
 from osmsyncd.erp.orders import apply_order
+from osmsyncd.erp.orders import fingerprint as order_fingerprint
 from osmsyncd.erp.products import FileChanges
 from osmsyncd.erp.products import apply_product
 from osmsyncd.erp.session import classify
@@ -158,6 +159,9 @@ class OsmRepository:
         return self._write(lambda db: apply_customer(db, settings, customer))
 
     # -- orders ----------------------------------------------------------------
+
+    def order_fingerprint(self, settings: ConnectionSettings, order: ShopOrder) -> str:
+        return order_fingerprint(settings, order)
 
     def apply_order(
         self, settings: ConnectionSettings, order: ShopOrder

@@ -77,8 +77,10 @@ class OrderRef:
 
 def settle_order_stock(
     db: Connection, order: OrderRef, targets: Iterable[LineTarget], today: date
-) -> int:
-    """Bring every line's moved quantity to its target; returns movements made.
+) -> dict[int, Decimal]:
+    """Bring every line's moved quantity to its target.
+
+    Returns how much each article's stock changed (negative for a sale).
 
     Lines or articles no longer in the order fall back to zero, so what was
     taken for them comes back.
@@ -103,7 +105,7 @@ def settle_order_stock(
         key = (target.shop_line_id, target.article)
         wanted[key] = wanted.get(key, Decimal("0")) + max(target.sold, Decimal("0"))
 
-    movements = 0
+    changes: dict[int, Decimal] = {}
     for key in sorted(set(moved) | set(wanted)):
         delta = wanted.get(key, Decimal("0")) - moved.get(key, Decimal("0"))
         if not delta:
@@ -130,5 +132,5 @@ def settle_order_stock(
             article=key[1],
             quantity=str(-delta),
         )
-        movements += 1
-    return movements
+        changes[key[1]] = changes.get(key[1], Decimal("0")) - delta
+    return changes

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import UTC
 from datetime import datetime
 from datetime import time
+from decimal import Decimal
 
 import structlog
 
@@ -51,7 +53,7 @@ def import_orders(ctx: Context) -> None:
             ):
                 continue
             if ctx.options.dry_run:
-                _plan(ctx, order, placed_since, order.shop_id in bound)
+                _plan(ctx, order, placed_since, bound.get(order.shop_id))
                 continue
             if not _apply(ctx, order, products):
                 page_ok = False
@@ -94,26 +96,51 @@ def _apply(ctx: Context, order: ShopOrder, products: dict[str, Binding]) -> bool
         )
     ctx.applied(applied.applied, order.shop_id)
     if applied.applied in (Applied.CREATED, Applied.UPDATED):
-        _forget_shop_quantities(ctx, order, products)
+        _follow_shop_stock(ctx, order, applied.moves, products)
     return True
 
 
-def _forget_shop_quantities(
-    ctx: Context, order: ShopOrder, products: dict[str, Binding]
+def _follow_shop_stock(
+    ctx: Context,
+    order: ShopOrder,
+    moves: Mapping[int, Decimal],
+    products: dict[str, Binding],
 ) -> None:
-    """The shop moved its stock for this order: push the quantity next time."""
-    stale = []
-    for line in order.lines:
-        binding = products.get(line.product_shop_id or "")
-        if binding is not None and binding.values.get(QUANTITY) is not None:
-            binding.values[QUANTITY] = None
-            stale.append(binding)
-    if stale:
-        ctx.erp.save_bindings(stale)
+    """Keep the products' remembered shop quantity in step with the sale.
+
+    The shop moved its own stock by what OSM just moved, so the quantity it
+    holds is the remembered one plus the same change, and the next export
+    has nothing to push. Without OSM movements the shop's change is unknown
+    here: the quantity is forgotten and pushed again next time.
+    """
+    by_erp_id = {b.erp_id: b for b in products.values()}
+    changed: list[Binding] = []
+    if ctx.settings.stock_on_order_import:
+        for article, delta in moves.items():
+            binding = by_erp_id.get(str(article))
+            held = binding.values.get(QUANTITY) if binding else None
+            if binding is not None and isinstance(held, int):
+                binding.values[QUANTITY] = held + int(delta)
+                changed.append(binding)
+    else:
+        for line in order.lines:
+            binding = products.get(line.product_shop_id or "")
+            if binding is not None and binding.values.get(QUANTITY) is not None:
+                binding.values[QUANTITY] = None
+                changed.append(binding)
+    if changed:
+        ctx.erp.save_bindings(changed)
 
 
-def _plan(ctx: Context, order: ShopOrder, placed_since: datetime, bound: bool) -> None:
-    if not bound and order.placed_at < placed_since:
+def _plan(
+    ctx: Context, order: ShopOrder, placed_since: datetime, bound: Binding | None
+) -> None:
+    if bound is None and order.placed_at < placed_since:
+        ctx.count("unchanged")
+        return
+    if bound is not None and bound.hash == ctx.erp.order_fingerprint(
+        ctx.settings, order
+    ):
         ctx.count("unchanged")
         return
     act = "update" if bound else "create"

@@ -175,6 +175,45 @@ def test_stock_export_counts_sales_not_yet_imported(world):
     assert erp.items[2].stock == Decimal("20")
 
 
+def test_an_export_after_an_imported_sale_has_nothing_to_push(world):
+    """The shop already lowered its stock for the sale: no write follows."""
+    erp, shop = world
+    export(erp, shop)
+    shop.sell("CAF-001", 2)
+    import_orders(erp, shop)
+
+    summary = export(erp, shop)
+
+    assert summary.writes == 0
+    assert erp.items[2].stock == Decimal("23")
+    assert next(p for p in shop.products.values() if p.sku == "CAF-001").quantity == 23
+
+
+def test_order_dry_run_counts_what_the_import_then_does(world):
+    """--dry-run on orders plans the same creates and updates the import makes."""
+    erp, shop = world
+    export(erp, shop)
+    first = shop.sell("CAF-001", 1)
+    import_orders(erp, shop)
+    shop.sell("TAZ-003", 2)
+    shop.cancel(first)
+    config = fake_config()
+
+    dry = run_job(
+        config,
+        "shop",
+        Resource.ORDERS,
+        Direction.IMPORT,
+        plugins=FakeHost(shop),
+        options=RunOptions(dry_run=True),
+        erp=erp,
+    )
+    real = import_orders(erp, shop, config)
+
+    assert (dry.created, dry.updated) == (real.created, real.updated) == (1, 1)
+    assert erp.items[2].stock == Decimal("25")
+
+
 def test_dry_run_lists_exactly_what_the_real_run_then_does(world):
     """--dry-run writes nothing, and its plan matches the next real run."""
     erp, shop = world
