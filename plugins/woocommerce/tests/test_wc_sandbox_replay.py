@@ -29,10 +29,8 @@ Exchanges compared on keys and types only (values left out), and why:
 from __future__ import annotations
 
 import base64
-import struct
 import threading
 import time
-import zlib
 from collections.abc import Iterator
 from datetime import UTC
 from datetime import datetime
@@ -50,6 +48,7 @@ from wc_recordings import differences
 from wc_recordings import fixture_names
 from wc_recordings import learn_ids
 from wc_recordings import load
+from wc_recordings import png
 from wc_recordings import recorded_clock
 from wc_recordings import rewrite_body
 from wc_recordings import rewrite_path
@@ -76,23 +75,6 @@ PLAIN_HTTP = {
     ("16_auth_errors.json", 11),
     ("22_media_upload_app_password.json", 11),
 }
-
-
-def png(width: int, height: int) -> bytes:
-    """A valid grey PNG of the given size."""
-
-    def chunk(kind: bytes, data: bytes) -> bytes:
-        body = kind + data
-        return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body))
-
-    rows = b"".join(b"\x00" + b"\x80" * width for _ in range(height))
-    header = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)
-    return (
-        b"\x89PNG\r\n\x1a\n"
-        + chunk(b"IHDR", header)
-        + chunk(b"IDAT", zlib.compress(rows))
-        + chunk(b"IEND", b"")
-    )
 
 
 JPEG = (

@@ -16,7 +16,9 @@ import hmac
 import json
 import re
 import secrets
+import struct
 import time
+import zlib
 from dataclasses import dataclass
 from dataclasses import field
 from datetime import UTC
@@ -372,3 +374,20 @@ def differences(
             return problems
         problems.append(f"{where}: {recorded!r} != {actual!r}")
     return problems
+
+
+def png(width: int, height: int) -> bytes:
+    """A valid grey PNG of the given size."""
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        body = kind + data
+        return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body))
+
+    rows = b"".join(b"\x00" + b"\x80" * width for _ in range(height))
+    header = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(rows))
+        + chunk(b"IEND", b"")
+    )

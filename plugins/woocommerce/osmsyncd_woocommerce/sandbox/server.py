@@ -180,6 +180,7 @@ class Sandbox:
         self.auth.app_password = self.media_password
         self.stopping = threading.Event()
         self.requests: list[tuple[str, str, int]] = []
+        self.queries: list[dict[str, str]] = []
         self.url = ""
         self.cafile: str | None = None
         self._server: _Server | None = None
@@ -256,6 +257,9 @@ class Sandbox:
             reply = Reply(exc.status, exc.body())
         reply.headers.setdefault("Link", api_root_link(self.url))
         self.requests.append((method, path, reply.status))
+        self.queries.append(
+            {k: v for k, v in pairs if not k.startswith(("oauth_", "consumer_"))}
+        )
         return reply
 
     def _route(

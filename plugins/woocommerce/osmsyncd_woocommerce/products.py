@@ -1,0 +1,372 @@
+"""Products out to WooCommerce: lookups, batches, adoption and images.
+
+Creates and updates travel together in ``/products/batch`` requests of up
+to 100 items (10 when the shop must download images by ``src``); a batch
+that times out is sent again in halves, its creates first looked up by SKU
+because the shop may have applied them. A SKU the shop already holds is
+adopted, from the trash too (BR-07); an image the shop cannot fetch leaves
+the product written without images and a warning (BR-17); an image whose
+sha256 is known is referred to by id, never uploaded again (BR-16).
+"""
+
+from __future__ import annotations
+
+import mimetypes
+from collections.abc import Mapping
+from collections.abc import Sequence
+from dataclasses import dataclass
+from dataclasses import field
+from typing import Any
+
+import structlog
+
+from osmsyncd.config import ConnectionSettings
+from osmsyncd.errors import ShopError
+from osmsyncd.errors import ShopUnavailable
+from osmsyncd.provider import Outcome
+from osmsyncd.provider import ProductWrite
+from osmsyncd.provider import Visibility
+from osmsyncd.records import Image
+from osmsyncd_woocommerce.client import WooClient
+from osmsyncd_woocommerce.mapping import ShopFacts
+from osmsyncd_woocommerce.mapping import ascii_filename
+from osmsyncd_woocommerce.mapping import image_url
+from osmsyncd_woocommerce.mapping import product_payload
+
+log = structlog.get_logger(__name__)
+
+BATCH = 100
+BATCH_WITH_DOWNLOADS = 10
+SKU_CHUNK = 50
+ROUNDS = 4
+IMAGE_ERRORS = frozenset(
+    {
+        "woocommerce_product_image_upload_error",
+        "woocommerce_rest_invalid_remote_image_url",
+        "woocommerce_rest_invalid_image",
+        "woocommerce_product_invalid_image_id",
+    }
+)
+
+
+def find_by_sku(client: WooClient, skus: Sequence[str]) -> dict[str, str]:
+    """Shop ids of the products holding these SKUs, trashed ones included.
+
+    A live product wins over a trashed one; SKUs compare without case, as
+    the shop compares them. Keys are the SKUs as given.
+    """
+    wanted = {sku.lower(): sku for sku in skus if sku and "," not in sku}
+    found: dict[str, str] = {}
+    names = list(wanted)
+    for status in ("any", "trash"):
+        for start in range(0, len(names), SKU_CHUNK):
+            chunk = [
+                wanted[n] for n in names[start : start + SKU_CHUNK] if n not in found
+            ]
+            if not chunk:
+                continue
+            params = {"sku": ",".join(chunk), "status": status, "_fields": "id,sku"}
+            for page in client.pages("products", params):
+                for item in page:
+                    key = str(item.get("sku") or "").lower()
+                    if key in wanted and key not in found:
+                        found[key] = str(item["id"])
+    return {wanted[key]: shop_id for key, shop_id in found.items()}
+
+
+@dataclass
+class _Item:
+    """One product on its way through the batch rounds."""
+
+    write: ProductWrite
+    payload: dict[str, Any]
+    shop_id: str | None
+    images: dict[str, str]
+    pending: list[tuple[int, Image]] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    adopted: bool = False
+    tries: int = 0
+    done: Outcome | None = None
+
+    @property
+    def key(self) -> str:
+        return str(self.write.article.erp_id)
+
+
+class ProductWriter:
+    """Writes one call's worth of products, in as few requests as it can."""
+
+    def __init__(
+        self, client: WooClient, settings: ConnectionSettings, facts: ShopFacts
+    ) -> None:
+        self.client = client
+        self.settings = settings
+        self.facts = facts
+        self.batch_size = BATCH
+
+    # -- images --------------------------------------------------------------
+
+    @property
+    def media_mode(self) -> bool:
+        return bool(self.settings.media_user and self.settings.media_password)
+
+    def _images(self, item: _Item, reuse: bool) -> None:
+        """Put the ``images`` list on the payload, when the set changed."""
+        write = item.write
+        article_images = list(write.article.images)
+        if not write.push_images:
+            return
+        known = dict(write.images) if reuse else {}
+        current = {image.sha256 for image in article_images}
+        if reuse and current == set(known) and current:
+            item.images = {sha: known[sha] for sha in current}
+            return
+        if not article_images:
+            if known:
+                item.payload["images"] = []
+            return
+        if not self.media_mode and not self.settings.images_url:
+            return
+
+        entries: list[dict[str, Any]] = []
+        for image in article_images:
+            if image.sha256 in known:
+                entries.append({"id": int(known[image.sha256])})
+                item.images[image.sha256] = known[image.sha256]
+            elif self.media_mode:
+                media_id = self._upload(item, image)
+                if media_id is not None:
+                    entries.append({"id": int(media_id)})
+                    item.images[image.sha256] = media_id
+            else:
+                assert self.settings.images_url is not None
+                entries.append(
+                    {
+                        "src": image_url(self.settings.images_url, image.filename),
+                        "name": image.name or image.path.stem,
+                    }
+                )
+                item.pending.append((len(entries) - 1, image))
+        if entries:
+            item.payload["images"] = entries
+
+    def _upload(self, item: _Item, image: Image) -> str | None:
+        try:
+            data = image.path.read_bytes()
+        except OSError as exc:
+            item.warnings.append(f"image {image.filename} not readable: {exc.strerror}")
+            return None
+        mime = mimetypes.guess_type(image.filename)[0] or "application/octet-stream"
+        try:
+            media = self.client.upload_media(ascii_filename(image.filename), data, mime)
+        except ShopError as exc:
+            item.warnings.append(f"image {image.filename} not uploaded: {exc}")
+            return None
+        log.info("image_uploaded", file=image.filename, media_id=media.get("id"))
+        return str(media["id"])
+
+    # -- writing -------------------------------------------------------------
+
+    def write(self, writes: Sequence[ProductWrite]) -> list[Outcome]:
+        items = [self._prepare(write) for write in writes]
+        queue = [item for item in items if item.done is None]
+
+        for _ in range(ROUNDS):
+            if not queue:
+                break
+            queue = self._round(queue)
+        for item in queue:
+            item.done = Outcome(
+                key=item.key, error="the shop kept refusing this product"
+            )
+        return [
+            item.done or Outcome(key=item.key, error="not written") for item in items
+        ]
+
+    def _prepare(self, write: ProductWrite) -> _Item:
+        payload, warnings = product_payload(
+            write.article,
+            visibility=write.visibility,
+            category_ids=list(write.category_ids),
+            settings=self.settings,
+            facts=self.facts,
+            creating=write.shop_id is None,
+        )
+        item = _Item(write, payload, write.shop_id, {}, warnings=warnings)
+        if write.shop_id is None and not write.article.code:
+            item.done = Outcome(
+                key=item.key,
+                error="the article has no code: a shop product needs a SKU",
+            )
+            return item
+        self._images(item, reuse=True)
+        return item
+
+    def _round(self, queue: list[_Item]) -> list[_Item]:
+        """Send the queue in batches; return the items to send again."""
+        again: list[_Item] = []
+        start = 0
+        while start < len(queue):
+            size = self.batch_size
+            if any(item.pending for item in queue[start : start + size]):
+                size = min(size, BATCH_WITH_DOWNLOADS)
+            chunk = queue[start : start + size]
+            start += size
+            try:
+                again += self._batch(chunk)
+            except ShopUnavailable as exc:
+                again += self._recover(chunk, exc)
+            except ShopError as exc:
+                for item in chunk:
+                    item.done = Outcome(key=item.key, error=str(exc))
+        return again
+
+    def _recover(self, chunk: list[_Item], exc: ShopUnavailable) -> list[_Item]:
+        """After a lost answer: adopt what the shop created, send the rest again.
+
+        The shop may have applied the batch before the timeout or the 5xx, so
+        its creates are looked up by SKU before anything is sent again.
+        """
+        if exc.status is None:
+            self.batch_size = max(1, len(chunk) // 2)
+        log.warning(
+            "product_batch_lost", size=len(chunk), reason=str(exc), next=self.batch_size
+        )
+        retry: list[_Item] = []
+        for item in chunk:
+            item.tries += 1
+            if item.tries > 2:
+                item.done = Outcome(key=item.key, error=str(exc))
+            else:
+                retry.append(item)
+        creates = [item for item in retry if item.shop_id is None]
+        if creates:
+            found = find_by_sku(self.client, [i.write.article.code for i in creates])
+            by_sku = {sku.lower(): shop_id for sku, shop_id in found.items()}
+            for item in creates:
+                shop_id = by_sku.get(item.write.article.code.lower())
+                if shop_id is not None:
+                    self._adopt(item, shop_id)
+        return retry
+
+    def _batch(self, chunk: list[_Item]) -> list[_Item]:
+        creates = [item for item in chunk if item.shop_id is None]
+        updates = [item for item in chunk if item.shop_id is not None]
+        body: dict[str, Any] = {}
+        if creates:
+            body["create"] = [item.payload for item in creates]
+        if updates:
+            body["update"] = [
+                {"id": int(item.shop_id or 0), **item.payload} for item in updates
+            ]
+        answer = self.client.call(
+            "POST", "products/batch", body=body, what="product batch"
+        ).json()
+
+        again: list[_Item] = []
+        for item, result in zip(creates, answer.get("create") or [], strict=False):
+            if self._settle(item, result, creating=True):
+                again.append(item)
+        for item, result in zip(updates, answer.get("update") or [], strict=False):
+            if self._settle(item, result, creating=False):
+                again.append(item)
+        return again
+
+    def _settle(self, item: _Item, result: Mapping[str, Any], creating: bool) -> bool:
+        """Record one item's result; True when it must be sent again."""
+        error = result.get("error")
+        if not error:
+            self._done(item, result)
+            return False
+
+        code = str(error.get("code") or "")
+        message = str(error.get("message") or code)
+        data = error.get("data") if isinstance(error.get("data"), dict) else {}
+        sku = item.write.article.code
+
+        if creating and code == "product_invalid_sku" and data.get("resource_id"):
+            self._adopt(item, str(data["resource_id"]))
+            return True
+        if creating and code == "woocommerce_rest_product_not_created" and sku:
+            found = find_by_sku(self.client, [sku])
+            if sku in found:
+                self._adopt(item, found[sku])
+                return True
+        if not creating and code in (
+            "woocommerce_rest_product_invalid_id",
+            "woocommerce_rest_invalid_product_id",
+        ):
+            # The bound product is gone: find the SKU, else create it again.
+            found = find_by_sku(self.client, [sku]) if sku else {}
+            item.shop_id = found.get(sku)
+            item.adopted = item.shop_id is not None
+            self._images(item, reuse=False)
+            return True
+        if code == "woocommerce_product_invalid_image_id" and item.write.images:
+            item.warnings.append(
+                "a stored image id no longer exists: images sent again"
+            )
+            item.payload.pop("images", None)
+            item.images = {}
+            item.write = _without_known_images(item.write)
+            self._images(item, reuse=False)
+            return True
+        if code in IMAGE_ERRORS and "images" in item.payload:
+            item.warnings.append(f"images not accepted by the shop: {message}")
+            item.payload.pop("images")
+            item.pending = []
+            item.images = {}
+            return True
+        if (
+            code == "product_invalid_global_unique_id"
+            and "global_unique_id" in item.payload
+        ):
+            owner = data.get("resource_id")
+            item.warnings.append(
+                f"barcode {item.payload.pop('global_unique_id')} already belongs to "
+                f"shop product {owner}; written without it"
+            )
+            return True
+
+        item.done = Outcome(key=item.key, error=f"{message} ({code})")
+        log.warning("product_refused", sku=sku, code=code, reason=message)
+        return False
+
+    def _adopt(self, item: _Item, shop_id: str) -> None:
+        """Take over the shop product holding the SKU, restoring it from trash."""
+        item.shop_id = shop_id
+        item.adopted = True
+        item.payload.pop("type", None)
+        if item.write.visibility is Visibility.HIDE:
+            item.payload["status"] = "private"
+        else:
+            item.payload["status"] = "publish"
+        log.info("product_adopted", sku=item.write.article.code, shop_id=shop_id)
+
+    def _done(self, item: _Item, result: Mapping[str, Any]) -> None:
+        images = dict(item.images)
+        returned = [img for img in result.get("images") or [] if isinstance(img, dict)]
+        # Images come back in the order they were sent.
+        for index, image in item.pending:
+            if index < len(returned):
+                images[image.sha256] = str(returned[index].get("id"))
+        for warning in item.warnings:
+            log.warning("product_warning", sku=item.write.article.code, warning=warning)
+        item.done = Outcome(
+            key=item.key,
+            shop_id=str(result.get("id")),
+            images=images,
+            adopted=item.adopted,
+            warnings=tuple(item.warnings),
+        )
+
+
+def _without_known_images(write: ProductWrite) -> ProductWrite:
+    return ProductWrite(
+        article=write.article,
+        shop_id=write.shop_id,
+        visibility=write.visibility,
+        images={},
+        category_ids=write.category_ids,
+        push_images=write.push_images,
+    )
