@@ -222,7 +222,12 @@ def _print_summaries(summaries: list[RunSummary]) -> None:
     _print_table(head, rows)
     for summary in summaries:
         if summary.dry_run:
-            print(f"{summary.connection}: dry run, nothing was written")
+            print(f"{summary.connection}: dry run, nothing was written; the plan:")
+            for step in summary.plan:
+                details = " ".join(
+                    f"{key}={value}" for key, value in step.items() if key != "action"
+                )
+                print(f"  {step['action']:<7} {details}")
         if summary.error:
             print(f"{summary.connection}: run failed: {summary.error}")
         for key, reason in sorted(summary.failures.items()):

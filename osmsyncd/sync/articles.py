@@ -235,6 +235,7 @@ def _execute(
 
     for start in range(0, len(writes), BATCH):
         ctx.check_stop()
+        ctx.progress(start, len(writes))
         chunk = writes[start : start + BATCH]
         requests = [
             _product_write(action, adopted.get(action.erp_id), category_ids)
@@ -249,6 +250,7 @@ def _execute(
                 ctx.fail(action.erp_id, str(exc))
             continue
         _bind(ctx, chunk, outcomes, adopted)
+    ctx.progress(len(writes), len(writes))
 
 
 def _adoptions(ctx: Context, creates: list[Action]) -> dict[str, str]:

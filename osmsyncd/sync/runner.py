@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 import threading
 import time
 import uuid
@@ -76,6 +77,21 @@ class Context:
         }[applied]
         self.count(counter)
         self.summary.succeeded.append(key)
+
+    def progress(self, done: int, total: int) -> None:
+        """Show how far a manual run on a terminal has got."""
+        if not self.options.progress or not total:
+            return
+        width = 30
+        filled = width * done // total
+        bar = "#" * filled + "-" * (width - filled)
+        end = "\n" if done >= total else ""
+        print(
+            f"\r  {self.job} [{bar}] {done}/{total}",
+            end=end,
+            file=sys.stderr,
+            flush=True,
+        )
 
     def check_stop(self) -> None:
         if self.stop.is_set():

@@ -8,7 +8,9 @@ import pytest
 from osmsyncd_prestashop.sandbox import Sandbox
 from osmsyncd_prestashop.sandbox.faults import parse_fault
 from osmsyncd_prestashop.sandbox.shopper import Shopper
+from sqlalchemy import insert
 from sqlalchemy import select
+from sqlalchemy import update
 from sqlalchemy.orm import Session
 
 from osmsyncd.erp.models import MgArticoli
@@ -191,3 +193,52 @@ def _movements(osm, reference):
                 select(MgMovimenti.qta).where(MgMovimenti.movimento.contains(reference))
             )
         ]
+
+
+def test_dry_run_lists_the_plan_and_the_real_run_does_exactly_that(osm, shop, tmp_path):
+    """`--dry-run` prints the planned actions and writes nothing; the next real
+    run performs exactly those."""
+    config = write_config(tmp_path, osm, "prestashop", shop.url, shop.token)
+    sync_json(config, "articles", "--export")
+    with osm.engine.begin() as db:
+        db.execute(
+            update(MgArticoli)
+            .where(MgArticoli.codice.in_(["E2E-001", "E2E-014"]))
+            .values(prezzo_vendita=MgArticoli.prezzo_vendita + 1)
+        )
+    osm_exclude(osm, "E2E-002")
+    prices = {ref: p["price"] for ref, p in products_by_reference(shop).items()}
+
+    text = run_cli(config, "sync", "articles", "--export", "--dry-run")
+    dry = sync_json(config, "articles", "--export", "--dry-run")
+    assert {ref: p["price"] for ref, p in products_by_reference(shop).items()} == (
+        prices
+    )
+    real = sync_json(config, "articles", "--export")
+
+    assert text.returncode == 0
+    assert "update  erp_id=" in text.stdout and "code=E2E-001" in text.stdout
+    assert "hide    erp_id=" in text.stdout and "code=E2E-002" in text.stdout
+    counts = ("created", "updated", "hidden", "shown", "failed")
+    assert [dry[c] for c in counts] == [real[c] for c in counts] == [0, 2, 1, 0, 0]
+    assert sorted(step["code"] for step in dry["plan"]) == [
+        "E2E-001",
+        "E2E-002",
+        "E2E-014",
+    ]
+    assert products_by_reference(shop)["E2E-002"]["active"] == "0"
+
+
+def osm_exclude(osm, code):
+    """Tick "Escludi dalla sincronizzazione" in the article's OSM form."""
+    from osmsyncd.erp import fields
+    from osmsyncd.erp.models import ZzFieldRecord
+    from osmsyncd.erp.models import ZzFields
+
+    with osm.engine.begin() as db:
+        field = db.scalar(select(ZzFields.id).where(ZzFields.name == fields.EXCLUDE))
+        db.execute(
+            insert(ZzFieldRecord).values(
+                id_field=field, id_record=_id(osm, code), value="1"
+            )
+        )
