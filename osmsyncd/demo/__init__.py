@@ -103,7 +103,12 @@ def _run(stack: ExitStack, folder: Path, started: float) -> int:
         if before[code] != after[code]:
             print(f"   {code:<10} {before[code]:>7} {after[code]:>6}")
 
-    print("\n4. Run both jobs again: nothing changed, so nothing is written")
+    print("\n4. Push the new stock: each shop must see the other shop's sales")
+    pushed = [_sync(config, plugins, repo, s, Resource.ARTICLES, Direction.EXPORT)
+              for s in shops]  # fmt: skip
+    _table(pushed)
+
+    print("\n5. Run every job again: nothing changed, so nothing is written")
     second = [
         _sync(config, plugins, repo, s, resource, direction)
         for s in shops
@@ -117,8 +122,9 @@ def _run(stack: ExitStack, folder: Path, started: float) -> int:
     orders = sum(s.created for s in imported)
     moved = sum(1 for code in before if before[code] != after[code])
     rewrites = sum(s.writes + _writes(s) for s in second)
-    failures = sum(s.failed for s in first + imported + second)
-    errors = [s.error for s in first + imported + second if s.error]
+    runs = first + imported + pushed + second
+    failures = sum(s.failed for s in runs)
+    errors = [s.error for s in runs if s.error]
     print(
         f"\nDone in {time.monotonic() - started:.1f} s: "
         f"{sum(s.created for s in first)} products exported, {orders} orders "

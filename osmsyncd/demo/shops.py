@@ -78,6 +78,36 @@ class PrestaShopDemo(DemoShop):
         return done
 
 
+class WooCommerceDemo(DemoShop):
+    name = "woocommerce"
+    provider = "woocommerce"
+
+    def place_orders(self) -> list[str]:
+        from osmsyncd_woocommerce.sandbox.shopper import Buyer
+        from osmsyncd_woocommerce.sandbox.shopper import Shopper
+
+        shopper = Shopper(self.url, self.token)
+        products = self.product_ids()
+        done = []
+        buyers = (
+            Buyer("Luca", "Rossi", "luca.rossi@example.com", "Via Dante 4",
+                  "20121", "Milano", "MI"),
+            Buyer("Anna", "Neri", "Anna.Neri@Example.com", "Corso Italia 8",
+                  "50123", "Firenze", "FI"),
+        )  # fmt: skip
+        try:
+            for buyer, basket in zip(buyers, BASKETS, strict=True):
+                lines = [(int(products[code]), qty) for code, qty in basket]
+                order = shopper.place_order(lines, buyer, shipping="4.92")
+                done.append(
+                    f"order {order['number']} by {buyer.email}: {_basket(basket)}"
+                    f" + shipping, {order['total']} EUR"
+                )
+        finally:
+            shopper.close()
+        return done
+
+
 def _basket(basket: tuple[tuple[str, int], ...]) -> str:
     return ", ".join(f"{qty} x {code}" for code, qty in basket)
 
@@ -86,16 +116,27 @@ def _basket(basket: tuple[tuple[str, int], ...]) -> str:
 def start_shops(repo: OsmRepository) -> Iterator[list[DemoShop]]:
     """Start every sandbox shop that is installed; stop them all after."""
     shops: list[DemoShop] = []
+    shop: Any
     with ExitStack() as stack:
         files = serve_folder(repo.files_dir) if repo.files_dir else None
         if files is not None:
             stack.callback(files.shutdown)
         try:
+            from osmsyncd_woocommerce.sandbox import Sandbox as WooCommerce
+        except ImportError:
+            pass
+        else:
+            shop = stack.enter_context(WooCommerce(seed=1))
+            woo = WooCommerceDemo(repo, shop.url, shop.token)
+            if files is not None:
+                woo.images_url = f"http://127.0.0.1:{files.server_address[1]}"
+            shops.append(woo)
+        try:
             from osmsyncd_prestashop.sandbox import Sandbox as PrestaShop
         except ImportError:
             pass
         else:
-            shop: Any = stack.enter_context(PrestaShop(seed=1))
+            shop = stack.enter_context(PrestaShop(seed=1))
             shops.append(PrestaShopDemo(repo, shop.url, shop.token))
         yield shops
 
