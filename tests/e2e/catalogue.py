@@ -81,7 +81,7 @@ ARTICLES = (
         _article(
             n,
             name=f"Miscela n. {n} — edizione «speciale»",
-            barcodes=(f"20000000000{n:02d}",) if n % 2 else (),
+            barcodes=(f"21000000000{n:02d}",) if n % 2 else (),
         )  # fmt: skip
         for n in range(14, 26)
     ),
