@@ -66,9 +66,10 @@ class OAuth1(requests.auth.AuthBase):
     client's retries are never refused as replays.
     """
 
-    def __init__(self, key: str, secret: str) -> None:
+    def __init__(self, key: str, secret: str, scheme: str | None = None) -> None:
         self.key = key
         self.secret = secret
+        self.scheme = scheme
 
     def __call__(self, request: requests.PreparedRequest) -> requests.PreparedRequest:
         parts = urlsplit(request.url or "")
@@ -83,7 +84,9 @@ class OAuth1(requests.auth.AuthBase):
         normal = "&".join(
             f"{_encode(k)}={_encode(v)}" for k, v in sorted(params.items())
         )
-        base_url = urlunsplit((parts.scheme, parts.netloc, parts.path, "", ""))
+        # WooCommerce rebuilds the URL with the scheme WordPress believes in.
+        scheme = self.scheme or parts.scheme
+        base_url = urlunsplit((scheme, parts.netloc, parts.path, "", ""))
         text = "&".join([(request.method or "GET").upper(), _encode(base_url)])
         text += "&" + _encode(normal)
         digest = hmac.new(
@@ -201,6 +204,7 @@ class WooClient:
         self.secure = settings.url.lower().startswith("https://")
         self.mode: str | None = settings.auth if settings.auth in MODES else None
         self.header_stripped = False
+        self.sign_scheme: str | None = None
         self._lock = threading.Lock()
 
     # -- authentication --------------------------------------------------
@@ -210,7 +214,7 @@ class WooClient:
             return requests.auth.HTTPBasicAuth(self.key, self.secret)
         if mode == "query":
             return QueryKeys(self.key, self.secret)
-        return OAuth1(self.key, self.secret)
+        return OAuth1(self.key, self.secret, self.sign_scheme)
 
     def auth_mode(self) -> str:
         """The mode in use; with ``auto`` it is probed once and remembered."""
@@ -225,10 +229,8 @@ class WooClient:
         answer = self._raw("GET", "products", {"per_page": 1, "_fields": "id"}, "basic")
         if answer.status_code != 401:
             return "basic"
-        fallback = self._raw(
-            "GET", "products", {"per_page": 1, "_fields": "id"}, "query"
-        )
-        if fallback.status_code < 400:
+        probe = {"per_page": 1, "_fields": "id"}
+        if self._raw("GET", "products", probe, "query").status_code < 400:
             self.header_stripped = True
             log.warning(
                 "authorization_header_stripped",
@@ -236,6 +238,19 @@ class WooClient:
                 fix=HEADER_FIX,
             )
             return "query"
+
+        # Behind a TLS proxy that does not tell WordPress, the shop thinks the
+        # request is plain HTTP: only OAuth counts, signed for http://.
+        for scheme in (None, "http"):
+            self.sign_scheme = scheme
+            if self._raw("GET", "products", probe, "oauth1").status_code < 400:
+                log.warning(
+                    "shop_sees_plain_http",
+                    connection=self.settings.name,
+                    signed_for=scheme or "https",
+                )
+                return "oauth1"
+        self.sign_scheme = None
         return "basic"
 
     # -- requests --------------------------------------------------------

@@ -32,6 +32,7 @@ T = TypeVar("T")
 OVERLAP = timedelta(minutes=5)
 PAGE_OVERLAP = 5
 HANDED_OUT = 100
+MAX_STEP_BACKS = 10
 
 
 def parse_cursor(cursor: str | None) -> datetime | None:
@@ -54,17 +55,20 @@ def scan(client: WooClient, path: str, params: dict[str, Any]) -> list[dict[str,
     rows: dict[int, dict[str, Any]] = {}
     offset = 0
     last_id: int | None = None
+    step_backs = 0
     base = {**params, "orderby": "id", "order": "asc", "per_page": PAGE}
     while True:
         items = client.call("GET", path, {**base, "offset": offset}).json()
         if not isinstance(items, list):
             raise ValueError(f"GET {path} did not answer a list")
-        if last_id is not None and items and int(items[0]["id"]) > last_id:
+        shifted = last_id is not None and items and int(items[0]["id"]) > last_id
+        if shifted and step_backs < MAX_STEP_BACKS:
             # More rows left the set than the overlap covers: read again
             # from a full page earlier (rows already seen are dropped).
             log.info("feed_page_shifted", path=path, offset=offset)
             offset = max(0, offset - PAGE)
             last_id = None
+            step_backs += 1
             continue
         for item in items:
             rows.setdefault(int(item["id"]), item)

@@ -16,6 +16,7 @@ from collections.abc import Mapping
 from collections.abc import Sequence
 from dataclasses import dataclass
 from dataclasses import field
+from dataclasses import replace
 from datetime import UTC
 from datetime import datetime
 from decimal import ROUND_HALF_UP
@@ -263,13 +264,10 @@ def order_customer(order: Mapping[str, Any], settings: ConnectionSettings) -> Cu
     """The buyer: a registered customer or a guest known by billing e-mail."""
     billing = order.get("billing") or {}
     fiscal = fiscal_fields(_meta(order.get("meta_data")), settings)
-    address = _address(billing)
-    address = Address(
-        **{
-            **address.__dict__,
-            "vat_number": fiscal.get("vat_number", ""),
-            "fiscal_code": fiscal.get("fiscal_code", ""),
-        }
+    address = replace(
+        _address(billing),
+        vat_number=fiscal.get("vat_number", ""),
+        fiscal_code=fiscal.get("fiscal_code", ""),
     )
     customer_id = int(order.get("customer_id") or 0)
     return Customer(

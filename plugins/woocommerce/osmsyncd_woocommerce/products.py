@@ -111,23 +111,29 @@ class ProductWriter:
         return bool(self.settings.media_user and self.settings.media_password)
 
     def _images(self, item: _Item, reuse: bool) -> None:
-        """Put the ``images`` list on the payload, when the set changed."""
+        """Put the ``images`` list on the payload, when the set changed.
+
+        ``item.images`` ends as the sha256 → id map of what the shop shows
+        after the write: the known map when no list is sent.
+        """
         write = item.write
-        article_images = list(write.article.images)
+        known = dict(write.images) if reuse else {}
+        item.images = dict(known)
         if not write.push_images:
             return
-        known = dict(write.images) if reuse else {}
+        article_images = list(write.article.images)
         current = {image.sha256 for image in article_images}
-        if reuse and current == set(known) and current:
-            item.images = {sha: known[sha] for sha in current}
+        if current == set(known) and current:
             return
         if not article_images:
             if known:
                 item.payload["images"] = []
+                item.images = {}
             return
         if not self.media_mode and not self.settings.images_url:
             return
 
+        item.images = {}
         entries: list[dict[str, Any]] = []
         for image in article_images:
             if image.sha256 in known:
@@ -312,10 +318,11 @@ class ProductWriter:
             self._images(item, reuse=False)
             return True
         if code in IMAGE_ERRORS and "images" in item.payload:
+            # Written without images, the shop keeps the ones it had.
             item.warnings.append(f"images not accepted by the shop: {message}")
             item.payload.pop("images")
             item.pending = []
-            item.images = {}
+            item.images = dict(item.write.images) if item.shop_id else {}
             return True
         if (
             code == "product_invalid_global_unique_id"

@@ -575,3 +575,45 @@ def test_changed_products_for_article_import(http_shop, make_provider):
     )
     later = (datetime.now(UTC) + timedelta(minutes=10)).isoformat()
     assert [p.records for p in provider.changed_products(later)] == [[]]
+
+
+def test_auto_auth_behind_a_tls_proxy_signs_for_http(make_provider):
+    """A shop that believes requests are plain HTTP gets OAuth signed for http://."""
+    from osmsyncd_woocommerce.sandbox import Sandbox
+
+    with Sandbox(https=True) as sandbox:
+        sandbox.admin_proxied = True
+        provider = make_provider(sandbox)
+        assert provider.find_products(["NONE"]) == {}
+        assert (provider.client.mode, provider.client.sign_scheme) == ("oauth1", "http")
+
+
+def test_html_page_with_200_is_retried_not_taken_for_data(http_shop, make_provider):
+    """BR-14: a 200 HTML page is a failure to retry, never an empty answer."""
+    provider = make_provider(http_shop)
+    provider.write_products([ProductWrite(article())])
+    http_shop.faults.force("html-200")
+
+    found = provider.find_products(["A1"])
+
+    assert found == {"A1": str(http_shop.admin_product("A1")["id"])}  # type: ignore[index]
+    assert http_shop.faults.fired["html-200"] == 1
+
+
+def test_batch_timeout_halves_the_batch_and_writes_everything(http_shop, make_provider):
+    """BR-14: after a batch times out the rest goes in halves; nothing is doubled."""
+    provider = make_provider(http_shop, timeout=0.5)
+    http_shop.faults.force("timeout")
+    writes = [ProductWrite(article(i, f"T{i}")) for i in range(1, 5)]
+
+    outcomes = provider.write_products(writes)
+
+    assert [o.ok for o in outcomes] == [True] * 4
+    assert sorted(p["sku"] for p in http_shop.admin_products()) == [
+        "T1",
+        "T2",
+        "T3",
+        "T4",
+    ]
+    batches = [r for r in http_shop.admin_requests() if r[1].endswith("/batch")]
+    assert len(batches) == 2  # the stalled one never reached the shop

@@ -183,6 +183,9 @@ class Sandbox:
         self.queries: list[dict[str, str]] = []
         self.url = ""
         self.cafile: str | None = None
+        # Plays a shop behind a TLS proxy that does not tell WordPress: the
+        # shop then believes every request is plain HTTP.
+        self.admin_proxied = False
         self._server: _Server | None = None
         self._thread: threading.Thread | None = None
         self._tmp: tempfile.TemporaryDirectory[str] | None = None
@@ -281,8 +284,10 @@ class Sandbox:
         route = path[len("/wp-json") :] or "/"
         if route != "/":
             route = route.rstrip("/")
+        secure = self.https and not self.admin_proxied
+        home = self.url if secure or not self.https else "http" + self.url[5:]
         principal = self.auth.authenticate(
-            method, self.url, path, pairs, headers, secure=self.https
+            method, home, path, pairs, headers, secure=secure
         )
         request = Request(method, route, pairs, headers, body, self.url, principal)
         return dispatch(self.state, request)
