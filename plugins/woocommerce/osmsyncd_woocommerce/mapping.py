@@ -144,22 +144,26 @@ def tax_class(article: Article, settings: ConnectionSettings) -> str:
 def barcode_fields(
     article: Article, settings: ConnectionSettings, facts: ShopFacts
 ) -> tuple[dict[str, Any], list[dict[str, Any]], str | None]:
-    """(fields, meta rows, warning) for the article's barcode."""
+    """(fields, meta rows, warning) for the article's barcode.
+
+    The shop's own GTIN field when it has one and the code fits it; else the
+    ``barcode_meta_key`` meta field when configured.
+    """
     code = article.barcode.strip()
     if not code:
         return {}, [], None
+    if facts.has_gtin and _GTIN.match(code):
+        return {"global_unique_id": code}, [], None
     if settings.barcode_meta_key:
         return {}, [{"key": settings.barcode_meta_key, "value": code}], None
-    if not facts.has_gtin:
-        return {}, [], None
-    if not _GTIN.match(code):
+    if facts.has_gtin:
         return (
             {},
             [],
             f"barcode {code!r} has characters WooCommerce would strip; not sent "
             "(set barcode_meta_key to keep it in a meta field)",
         )
-    return {"global_unique_id": code}, [], None
+    return {}, [], None
 
 
 def product_payload(

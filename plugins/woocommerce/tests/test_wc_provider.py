@@ -617,3 +617,34 @@ def test_batch_timeout_halves_the_batch_and_writes_everything(http_shop, make_pr
     ]
     batches = [r for r in http_shop.admin_requests() if r[1].endswith("/batch")]
     assert len(batches) == 2  # the stalled one never reached the shop
+
+
+def test_purchase_price_goes_to_cogs_when_the_shop_has_it(http_shop, make_provider):
+    """With the COGS feature on, the purchase price uses it instead of meta."""
+    http_shop.state.cogs_enabled = True
+    provider = make_provider(http_shop)
+
+    provider.write_products([ProductWrite(article())])
+
+    product = http_shop.admin_product("A1")
+    assert product is not None
+    assert product["cost_of_goods_sold"]["total_value"] == "6.8"
+    assert "_osmsyncd_purchase_price" not in [m["key"] for m in product["meta_data"]]
+    back = next(iter(provider.changed_products(None))).records[0]
+    assert back.purchase_price == Decimal("6.8")
+
+
+def test_barcode_meta_key_keeps_codes_the_gtin_field_cannot(http_shop, make_provider):
+    """A barcode with letters goes to barcode_meta_key; a clean one to the GTIN."""
+    provider = make_provider(http_shop, barcode_meta_key="_ean")
+    provider.write_products(
+        [ProductWrite(article(barcode="ABC-123")), ProductWrite(article(2, "A2"))]
+    )
+    first = http_shop.admin_product("A1")
+    second = http_shop.admin_product("A2")
+    assert first is not None and second is not None
+    assert first["global_unique_id"] == ""
+    assert {"key": "_ean", "value": "ABC-123"} in [
+        {"key": m["key"], "value": m["value"]} for m in first["meta_data"]
+    ]
+    assert second["global_unique_id"] == "2001234567893"

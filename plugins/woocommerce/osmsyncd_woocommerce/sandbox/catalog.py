@@ -650,7 +650,7 @@ def batch_products(state: ShopState, request: Request) -> Reply:
     return Reply(200, answer)
 
 
-def products_schema(request: Request) -> Reply:
+def products_schema(state: ShopState, request: Request) -> Reply:
     """``OPTIONS /products``: the argument and property types."""
     properties = {"id": {"type": "integer", "readonly": True}}
     properties.update(
@@ -662,6 +662,11 @@ def products_schema(request: Request) -> Reply:
     for name, allowed in PRODUCT_ENUMS.items():
         properties[name]["enum"] = list(allowed)
     properties["low_stock_amount"]["type"] = ["integer", "null"]
+    if state.cogs_enabled:
+        properties["cost_of_goods_sold"] = {
+            "type": "object",
+            "context": ["view", "edit"],
+        }
     properties["price"] = {"type": "string", "readonly": True}
     schema = {
         "$schema": "http://json-schema.org/draft-04/schema#",
