@@ -49,11 +49,14 @@ IMAGE_ERRORS = frozenset(
 )
 
 
-def find_by_sku(client: WooClient, skus: Sequence[str]) -> dict[str, str]:
+def find_by_sku(
+    client: WooClient, skus: Sequence[str], trashed: set[str] | None = None
+) -> dict[str, str]:
     """Shop ids of the products holding these SKUs, trashed ones included.
 
     A live product wins over a trashed one; SKUs compare without case, as
-    the shop compares them. Keys are the SKUs as given.
+    the shop compares them. Keys are the SKUs as given. The ids found in the
+    trash are added to ``trashed``, so that writing them restores them.
     """
     wanted = {sku.lower(): sku for sku in skus if sku and "," not in sku}
     found: dict[str, str] = {}
@@ -71,6 +74,8 @@ def find_by_sku(client: WooClient, skus: Sequence[str]) -> dict[str, str]:
                     key = str(item.get("sku") or "").lower()
                     if key in wanted and key not in found:
                         found[key] = str(item["id"])
+                        if status == "trash" and trashed is not None:
+                            trashed.add(str(item["id"]))
     return {wanted[key]: shop_id for key, shop_id in found.items()}
 
 
@@ -97,11 +102,16 @@ class ProductWriter:
     """Writes one call's worth of products, in as few requests as it can."""
 
     def __init__(
-        self, client: WooClient, settings: ConnectionSettings, facts: ShopFacts
+        self,
+        client: WooClient,
+        settings: ConnectionSettings,
+        facts: ShopFacts,
+        trashed: set[str],
     ) -> None:
         self.client = client
         self.settings = settings
         self.facts = facts
+        self.trashed = trashed
         self.batch_size = BATCH
 
     # -- images --------------------------------------------------------------
@@ -199,6 +209,8 @@ class ProductWriter:
             creating=write.shop_id is None,
         )
         item = _Item(write, payload, write.shop_id, {}, warnings=warnings)
+        if write.shop_id is not None and write.shop_id in self.trashed:
+            self._adopt(item, write.shop_id, from_trash=True)
         if write.shop_id is None and not write.article.code:
             item.done = Outcome(
                 key=item.key,
@@ -247,12 +259,13 @@ class ProductWriter:
                 retry.append(item)
         creates = [item for item in retry if item.shop_id is None]
         if creates:
-            found = find_by_sku(self.client, [i.write.article.code for i in creates])
+            codes = [i.write.article.code for i in creates]
+            found = find_by_sku(self.client, codes, self.trashed)
             by_sku = {sku.lower(): shop_id for sku, shop_id in found.items()}
             for item in creates:
                 shop_id = by_sku.get(item.write.article.code.lower())
                 if shop_id is not None:
-                    self._adopt(item, shop_id)
+                    self._adopt(item, shop_id, from_trash=shop_id in self.trashed)
         return retry
 
     def _batch(self, chunk: list[_Item]) -> list[_Item]:
@@ -291,19 +304,19 @@ class ProductWriter:
         sku = item.write.article.code
 
         if creating and code == "product_invalid_sku" and data.get("resource_id"):
-            self._adopt(item, str(data["resource_id"]))
+            self._adopt(item, str(data["resource_id"]), from_trash=False)
             return True
         if creating and code == "woocommerce_rest_product_not_created" and sku:
-            found = find_by_sku(self.client, [sku])
+            found = find_by_sku(self.client, [sku], self.trashed)
             if sku in found:
-                self._adopt(item, found[sku])
+                self._adopt(item, found[sku], from_trash=found[sku] in self.trashed)
                 return True
         if not creating and code in (
             "woocommerce_rest_product_invalid_id",
             "woocommerce_rest_invalid_product_id",
         ):
             # The bound product is gone: find the SKU, else create it again.
-            found = find_by_sku(self.client, [sku]) if sku else {}
+            found = find_by_sku(self.client, [sku], self.trashed) if sku else {}
             item.shop_id = found.get(sku)
             item.adopted = item.shop_id is not None
             self._images(item, reuse=False)
@@ -339,16 +352,26 @@ class ProductWriter:
         log.warning("product_refused", sku=sku, code=code, reason=message)
         return False
 
-    def _adopt(self, item: _Item, shop_id: str) -> None:
-        """Take over the shop product holding the SKU, restoring it from trash."""
+    def _adopt(self, item: _Item, shop_id: str, from_trash: bool) -> None:
+        """Take over the shop product holding the SKU.
+
+        A trashed one is restored (private when the engine hides it); a live
+        one keeps its status unless the engine decided one (KEEP respects a
+        product hidden by hand).
+        """
         item.shop_id = shop_id
         item.adopted = True
         item.payload.pop("type", None)
-        if item.write.visibility is Visibility.HIDE:
-            item.payload["status"] = "private"
-        else:
-            item.payload["status"] = "publish"
-        log.info("product_adopted", sku=item.write.article.code, shop_id=shop_id)
+        if from_trash:
+            hide = item.write.visibility is Visibility.HIDE
+            item.payload["status"] = "private" if hide else "publish"
+            self.trashed.discard(shop_id)
+        log.info(
+            "product_adopted",
+            sku=item.write.article.code,
+            shop_id=shop_id,
+            from_trash=from_trash,
+        )
 
     def _done(self, item: _Item, result: Mapping[str, Any]) -> None:
         images = dict(item.images)

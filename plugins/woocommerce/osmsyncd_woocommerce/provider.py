@@ -69,6 +69,7 @@ class WooCommerceProvider(Provider):
         self.requests = self.client.http.requests
         self.sample_image: str | None = None
         self._facts: ShopFacts | None = None
+        self._trashed: set[str] = set()
 
     # -- connection --------------------------------------------------------
 
@@ -119,12 +120,12 @@ class WooCommerceProvider(Provider):
     # -- articles ----------------------------------------------------------
 
     def find_products(self, skus: Sequence[str]) -> dict[str, str]:
-        return find_by_sku(self.client, skus)
+        return find_by_sku(self.client, skus, self._trashed)
 
     def write_products(self, writes: Sequence[ProductWrite]) -> list[Outcome]:
         if not writes:
             return []
-        writer = ProductWriter(self.client, self.settings, self.facts())
+        writer = ProductWriter(self.client, self.settings, self.facts(), self._trashed)
         return writer.write(writes)
 
     def changed_products(self, cursor: str | None) -> Iterator[Page[ShopProduct]]:

@@ -648,3 +648,37 @@ def test_barcode_meta_key_keeps_codes_the_gtin_field_cannot(http_shop, make_prov
         {"key": m["key"], "value": m["value"]} for m in first["meta_data"]
     ]
     assert second["global_unique_id"] == "2001234567893"
+
+
+def test_engine_adoption_of_a_trashed_product_restores_it(http_shop, make_provider):
+    """find_products then a write with that id takes the product out of the trash."""
+    shop = Shop(http_shop.url, http_shop.token)
+    old = _product(shop, "CAV-9", "3.00")
+    http_shop.admin_trash_product(old)
+    provider = make_provider(http_shop)
+
+    found = provider.find_products(["CAV-9"])
+    outcome = provider.write_products(
+        [ProductWrite(article(code="CAV-9"), shop_id=found["CAV-9"])]
+    )[0]
+
+    assert outcome.ok and outcome.shop_id == str(old)
+    assert http_shop.admin_product("CAV-9")["status"] == "publish"  # type: ignore[index]
+
+
+def test_adopted_live_product_hidden_by_hand_stays_hidden(http_shop, make_provider):
+    """Adopting a live product with KEEP leaves its status (hidden by hand) alone."""
+    shop = Shop(http_shop.url, http_shop.token)
+    shop.call(
+        "POST",
+        "/wp-json/wc/v3/products",
+        body={"name": "Nascosto", "sku": "A1", "status": "private"},
+    )
+    provider = make_provider(http_shop)
+
+    outcome = provider.write_products([ProductWrite(article())])[0]
+
+    assert outcome.adopted
+    product = http_shop.admin_product("A1")
+    assert product is not None
+    assert (product["status"], product["regular_price"]) == ("private", "10.00")
