@@ -380,8 +380,6 @@ class ProductWriter:
         for index, image in item.pending:
             if index < len(returned):
                 images[image.sha256] = str(returned[index].get("id"))
-        for warning in item.warnings:
-            log.warning("product_warning", sku=item.write.article.code, warning=warning)
         item.done = Outcome(
             key=item.key,
             shop_id=str(result.get("id")),
