@@ -371,6 +371,8 @@ class ProductWriter:
             known = {sha: iid for sha, iid in known.items() if iid in in_shop}
         wanted = list(write.article.images)
         wanted_shas = {image.sha256 for image in wanted}
+        if not known and in_shop and wanted:
+            known = self._claim_images(item, current)
         result: dict[str, str] = {}
         # The shop's images in position order, and its cover, as they will be.
         order = [
@@ -408,6 +410,29 @@ class ProductWriter:
         cover = result.get(wanted[0].sha256) if wanted else None
         if cover and cover != cover_now:
             self._set_cover(item, cover)
+
+    def _claim_images(self, item: Done, current: Mapping[str, Any]) -> dict[str, str]:
+        """Take a product's unrecorded images as the article's, cover first.
+
+        They are what a run uploaded before it died or heard a 500 instead
+        of the answer: uploading again would stack copies on the product.
+        """
+        ids = [
+            str(image.get("id"))
+            for image in (current.get("associations") or {}).get("images", [])
+        ]
+        cover = str(current.get("id_default_image") or "")
+        ids.sort(key=lambda image_id: image_id != cover)
+        claimed = {
+            image.sha256: image_id
+            for image, image_id in zip(item.write.article.images, ids, strict=False)
+        }
+        log.info(
+            "product_images_claimed",
+            code=item.write.article.code,
+            image_ids=sorted(claimed.values()),
+        )
+        return claimed
 
     def _upload(self, item: Done, image: Image) -> str | None:
         try:
