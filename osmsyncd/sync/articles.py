@@ -241,6 +241,7 @@ def _execute(
             _product_write(action, adopted.get(action.erp_id), category_ids)
             for action in chunk
         ]
+        _mark_pending(ctx, chunk)
         try:
             outcomes = ctx.provider.write_products(requests)
         except ShopError as exc:
@@ -251,6 +252,29 @@ def _execute(
             continue
         _bind(ctx, chunk, outcomes, adopted)
     ctx.progress(len(writes), len(writes))
+
+
+def _mark_pending(ctx: Context, chunk: list[Action]) -> None:
+    """Forget what the shop holds before writing it.
+
+    A write the shop applies without its answer reaching us leaves the shop
+    in an unknown state; an emptied fingerprint makes the next run send the
+    product again instead of trusting a stale one.
+    """
+    pending = []
+    for action in chunk:
+        if action.binding is not None and action.binding.hash:
+            binding = Binding(
+                action.binding.connection,
+                action.binding.resource,
+                action.binding.erp_id,
+                action.binding.shop_id,
+                "",
+                dict(action.binding.values),
+            )
+            pending.append(binding)
+    if pending:
+        ctx.erp.save_bindings(pending)
 
 
 def _adoptions(ctx: Context, creates: list[Action]) -> dict[str, str]:

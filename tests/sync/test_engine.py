@@ -144,6 +144,25 @@ def test_a_create_whose_answer_was_lost_is_adopted_not_duplicated(world):
     assert sorted(skus) == ["CAF-001", "TAZ-003", "TE-002"]
 
 
+def test_an_update_whose_answer_was_lost_is_sent_again(world):
+    """After a lost answer the shop's state is unknown: the next run re-sends,
+    even when OSM went back to what was sent before (found by the history
+    test)."""
+    erp, shop = world
+    export(erp, shop)
+    erp.edit(2, price=Decimal("11.00"))
+    shop.lose_next_answers = 1
+    lost = export(erp, shop)
+    erp.edit(2, price=Decimal("10.00"))
+
+    summary = export(erp, shop)
+
+    assert lost.error == "connection reset after the write"
+    assert summary.updated == 1
+    product = next(p for p in shop.products.values() if p.sku == "CAF-001")
+    assert product.price == Decimal("10.00")
+
+
 def test_a_sale_moves_osm_stock_once_and_a_cancel_restores_it_once(world):
     """Each sold line lowers OSM stock once; cancelling gives it back once."""
     erp, shop = world
