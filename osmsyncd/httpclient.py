@@ -196,6 +196,9 @@ class HttpClient:
                     auth=auth,
                     timeout=self.timeout,
                     allow_redirects=method in ("GET", "HEAD"),
+                    # Per request, so that REQUESTS_CA_BUNDLE in the
+                    # environment cannot override verify_tls or a CA file.
+                    verify=self.session.verify,
                 )
             except requests.RequestException as exc:
                 last = ShopUnavailable(self._describe(exc))
