@@ -296,6 +296,7 @@ def _check_shop(config: Config, plugins: PluginHost, name: str) -> bool:
     except PluginError as exc:
         _say("FAIL", f"{name}: {exc}")
         return False
+    provider.sample_image = _sample_image(config.erp.files_dir)
     try:
         findings = provider.probe()
     except OsmsyncdError as exc:
@@ -304,6 +305,19 @@ def _check_shop(config: Config, plugins: PluginHost, name: str) -> bool:
     finally:
         provider.close()
     return _say_findings(name, findings)
+
+
+def _sample_image(files_dir: Path | None) -> str | None:
+    """One article image of OSM's files folder, for a shop to try fetching."""
+    if files_dir is None:
+        return None
+    folder = files_dir / "articoli"
+    if not folder.is_dir():
+        return None
+    for path in sorted(folder.iterdir()):
+        if path.suffix.lower() in (".jpg", ".jpeg", ".png", ".gif", ".webp"):
+            return path.name
+    return None
 
 
 def _say_findings(subject: str, findings: list[Finding]) -> bool:

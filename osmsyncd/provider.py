@@ -129,6 +129,9 @@ class Provider(abc.ABC):
 
     def __init__(self) -> None:
         self.requests: Counter[str] = Counter()
+        # A file of OSM's articoli folder that ``probe`` may ask the shop to
+        # fetch, to prove images can reach it; ``check`` sets it.
+        self.sample_image: str | None = None
 
     # -- connection --------------------------------------------------------
 

@@ -67,7 +67,6 @@ class WooCommerceProvider(Provider):
         self.settings = settings
         self.client = WooClient(settings, stop)
         self.requests = self.client.http.requests
-        self.sample_image: str | None = None
         self._facts: ShopFacts | None = None
         self._trashed: set[str] = set()
 
