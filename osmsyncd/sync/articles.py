@@ -14,7 +14,6 @@ import structlog
 from osmsyncd.erp.interface import ArticleScope
 from osmsyncd.erp.interface import Binding
 from osmsyncd.errors import ErpError
-from osmsyncd.errors import ErpUnavailable
 from osmsyncd.errors import ShopError
 from osmsyncd.provider import Outcome
 from osmsyncd.provider import ProductWrite
@@ -22,6 +21,7 @@ from osmsyncd.provider import Visibility
 from osmsyncd.records import Article
 from osmsyncd.records import Direction
 from osmsyncd.records import Resource
+from osmsyncd.records import ShopProduct
 from osmsyncd.sync.plan import HIDDEN_BY_US
 from osmsyncd.sync.plan import QUANTITY
 from osmsyncd.sync.plan import Act
@@ -411,45 +411,30 @@ def import_articles(ctx: Context) -> None:
     bound_shop_ids = {b.shop_id for b in bindings.values()}
     exported = Resource.ARTICLES in ctx.settings.export
 
-    for page in ctx.provider.changed_products(cursor):
-        page_ok = True
-        for product in page.records:
-            ctx.check_stop()
-            if ctx.options.record and product.shop_id != ctx.options.record:
-                continue
-            if not ctx.plugins.keep_record(
-                ctx.connection, str(Resource.ARTICLES), str(Direction.IMPORT), product
-            ):
-                continue
-            if ctx.options.dry_run:
-                ctx.count("updated" if product.shop_id in bound_shop_ids else "created")
-                ctx.summary.plan.append(
-                    {"action": "import", "shop_id": product.shop_id, "sku": product.sku}
-                )
-                continue
-            if exported and product.shop_id in bound_shop_ids:
-                if ctx.settings.conflict == "erp":
-                    # OSM owns the data of articles it exports: the export
-                    # run puts the shop back in line instead.
-                    ctx.count("unchanged")
-                    continue
-            image = _image(ctx, product.image_urls)
-            try:
-                applied = ctx.erp.apply_product(ctx.settings, product, image)
-            except ErpUnavailable:
-                raise
-            except (ErpError, ValueError) as exc:
-                page_ok = False
-                ctx.fail(product.shop_id, str(exc))
-                continue
-            ctx.applied(applied.applied, product.shop_id)
-        if (
-            page_ok
-            and page.cursor
-            and not ctx.options.dry_run
-            and not ctx.options.record
-        ):
-            ctx.erp.set_cursor(ctx.job, page.cursor)
+    def handle(product: ShopProduct) -> bool:
+        bound = product.shop_id in bound_shop_ids
+        if ctx.options.dry_run:
+            ctx.count("updated" if bound else "created")
+            ctx.summary.plan.append(
+                {"action": "import", "shop_id": product.shop_id, "sku": product.sku}
+            )
+            return True
+        if exported and bound and ctx.settings.conflict == "erp":
+            # OSM owns the data of articles it exports: the export run puts
+            # the shop back in line instead.
+            ctx.count("unchanged")
+            return True
+        image = _image(ctx, product.image_urls)
+        applied = ctx.write_erp(
+            product.shop_id,
+            lambda: ctx.erp.apply_product(ctx.settings, product, image),
+        )
+        if applied is None:
+            return False
+        ctx.applied(applied.applied, product.shop_id)
+        return True
+
+    ctx.import_feed(ctx.provider.changed_products(cursor), lambda p: p.shop_id, handle)
 
 
 def _image(ctx: Context, urls: Iterable[str]) -> bytes | None:

@@ -12,8 +12,6 @@ from typing import Any
 import structlog
 
 from osmsyncd.erp.interface import Binding
-from osmsyncd.errors import ErpError
-from osmsyncd.errors import ErpUnavailable
 from osmsyncd.provider import CustomerWrite
 from osmsyncd.records import Customer
 from osmsyncd.records import Direction
@@ -26,6 +24,8 @@ log = structlog.get_logger(__name__)
 # machines drift: a small overlap costs a few hash comparisons, a gap
 # costs a lost change.
 OVERLAP = timedelta(seconds=5)
+# The fingerprint of the shop's account as last applied to OSM.
+SHOP_HASH = "shop_hash"
 
 
 def fingerprint(customer: Customer) -> str:
@@ -146,60 +146,49 @@ def import_customers(ctx: Context) -> None:
     }
     exported = Resource.CUSTOMERS in ctx.settings.export
 
-    for page in ctx.provider.changed_customers(cursor):
-        page_ok = True
-        for customer in page.records:
-            ctx.check_stop()
-            if ctx.options.record and customer.shop_id != ctx.options.record:
-                continue
-            customer = ctx.plugins.customer_fields(ctx.connection, customer)
-            if not ctx.plugins.keep_record(
-                ctx.connection, str(Resource.CUSTOMERS), str(Direction.IMPORT), customer
-            ):
-                continue
-            binding = bound.get(customer.shop_id or "")
-            if binding is not None and binding.values.get("shop_hash") == fingerprint(
-                customer
-            ):
-                ctx.count("unchanged")
-                continue
-            if exported and binding is not None and _changed_in_osm(ctx, binding):
-                ctx.count("conflicts")
-                log.warning(
-                    "customer_conflict",
-                    erp_id=binding.erp_id,
-                    shop_id=binding.shop_id,
-                    winner=ctx.settings.conflict,
-                )
-                if ctx.settings.conflict == "erp":
-                    continue
-            if ctx.options.dry_run:
-                ctx.count("updated" if binding else "created")
-                ctx.summary.plan.append(
-                    {
-                        "action": "update" if binding else "create",
-                        "shop_id": customer.shop_id,
-                        "email": customer.identity,
-                    }
-                )
-                continue
-            try:
-                applied = ctx.erp.apply_customer(ctx.settings, customer)
-            except ErpUnavailable:
-                raise
-            except (ErpError, ValueError) as exc:
-                page_ok = False
-                ctx.fail(customer.shop_id or customer.identity, str(exc))
-                continue
-            ctx.applied(applied.applied, customer.shop_id or customer.identity)
-            _remember_shop_hash(ctx, customer)
-        if (
-            page_ok
-            and page.cursor
-            and not ctx.options.dry_run
-            and not ctx.options.record
+    def handle(customer: Customer) -> bool:
+        binding = bound.get(customer.shop_id or "")
+        key = customer.shop_id or customer.identity
+        if binding is not None and binding.values.get(SHOP_HASH) == fingerprint(
+            customer
         ):
-            ctx.erp.set_cursor(ctx.job, page.cursor)
+            ctx.count("unchanged")
+            return True
+        if exported and binding is not None and _changed_in_osm(ctx, binding):
+            ctx.count("conflicts")
+            log.warning(
+                "customer_conflict",
+                erp_id=binding.erp_id,
+                shop_id=binding.shop_id,
+                winner=ctx.settings.conflict,
+            )
+            if ctx.settings.conflict == "erp":
+                return True
+        if ctx.options.dry_run:
+            ctx.count("updated" if binding else "created")
+            ctx.summary.plan.append(
+                {
+                    "action": "update" if binding else "create",
+                    "shop_id": customer.shop_id,
+                    "email": customer.identity,
+                }
+            )
+            return True
+        applied = ctx.write_erp(
+            key, lambda: ctx.erp.apply_customer(ctx.settings, customer)
+        )
+        if applied is None:
+            return False
+        ctx.applied(applied.applied, key)
+        _remember_shop_hash(ctx, customer)
+        return True
+
+    ctx.import_feed(
+        ctx.provider.changed_customers(cursor),
+        lambda c: c.shop_id,
+        handle,
+        lambda c: ctx.plugins.customer_fields(ctx.connection, c),
+    )
 
 
 def _changed_in_osm(ctx: Context, binding: Binding) -> bool:
@@ -213,6 +202,6 @@ def _changed_in_osm(ctx: Context, binding: Binding) -> bool:
 def _remember_shop_hash(ctx: Context, customer: Customer) -> None:
     for binding in ctx.erp.bindings(ctx.connection, Resource.CUSTOMERS).values():
         if binding.shop_id == customer.shop_id:
-            binding.values["shop_hash"] = fingerprint(customer)
+            binding.values[SHOP_HASH] = fingerprint(customer)
             ctx.erp.save_bindings([binding])
             return

@@ -12,10 +12,7 @@ import structlog
 
 from osmsyncd.erp.interface import Applied
 from osmsyncd.erp.interface import Binding
-from osmsyncd.errors import ErpError
-from osmsyncd.errors import ErpUnavailable
 from osmsyncd.errors import ShopError
-from osmsyncd.records import Direction
 from osmsyncd.records import Resource
 from osmsyncd.records import ShopOrder
 from osmsyncd.sync.plan import QUANTITY
@@ -41,29 +38,18 @@ def import_orders(ctx: Context) -> None:
         for b in ctx.erp.bindings(ctx.connection, Resource.ARTICLES).values()
     }
 
-    for page in ctx.provider.changed_orders(cursor, placed_since):
-        page_ok = True
-        for order in page.records:
-            ctx.check_stop()
-            if ctx.options.record and order.shop_id != ctx.options.record:
-                continue
-            order = ctx.plugins.order_fields(ctx.connection, order)
-            if not ctx.plugins.keep_record(
-                ctx.connection, str(Resource.ORDERS), str(Direction.IMPORT), order
-            ):
-                continue
-            if ctx.options.dry_run:
-                _plan(ctx, order, placed_since, bound.get(order.shop_id))
-                continue
-            if not _apply(ctx, order, products):
-                page_ok = False
-        if (
-            page_ok
-            and page.cursor
-            and not ctx.options.dry_run
-            and not ctx.options.record
-        ):
-            ctx.erp.set_cursor(ctx.job, page.cursor)
+    def handle(order: ShopOrder) -> bool:
+        if ctx.options.dry_run:
+            _plan(ctx, order, placed_since, bound.get(order.shop_id))
+            return True
+        return _apply(ctx, order, products)
+
+    ctx.import_feed(
+        ctx.provider.changed_orders(cursor, placed_since),
+        lambda o: o.shop_id,
+        handle,
+        lambda o: ctx.plugins.order_fields(ctx.connection, o),
+    )
 
 
 def _placed_since(ctx: Context) -> datetime:
@@ -74,12 +60,10 @@ def _placed_since(ctx: Context) -> datetime:
 
 
 def _apply(ctx: Context, order: ShopOrder, products: dict[str, Binding]) -> bool:
-    try:
-        applied = ctx.erp.apply_order(ctx.settings, order)
-    except ErpUnavailable:
-        raise
-    except (ErpError, ValueError, ArithmeticError) as exc:
-        ctx.fail(order.shop_id, f"order {order.number}: {exc}")
+    applied = ctx.write_erp(
+        order.shop_id, lambda: ctx.erp.apply_order(ctx.settings, order)
+    )
+    if applied is None:
         return False
 
     for warning in applied.warnings:

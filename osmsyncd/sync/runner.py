@@ -8,24 +8,29 @@ import time
 import uuid
 from collections import Counter
 from collections.abc import Callable
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC
 from datetime import datetime
 from typing import TYPE_CHECKING
+from typing import TypeVar
 
 import structlog
 
 from osmsyncd.config import Config
 from osmsyncd.config import ConnectionSettings
+from osmsyncd.erp.interface import Application
 from osmsyncd.erp.interface import Applied
 from osmsyncd.errors import ConfigError
 from osmsyncd.errors import ErpError
+from osmsyncd.errors import ErpUnavailable
 from osmsyncd.errors import Interrupted
 from osmsyncd.errors import JobBusy
 from osmsyncd.errors import OsmsyncdError
 from osmsyncd.errors import ShopError
 from osmsyncd.provider import Provider
 from osmsyncd.records import Direction
+from osmsyncd.records import Page
 from osmsyncd.records import Resource
 from osmsyncd.sync.report import COUNTS
 from osmsyncd.sync.report import RunOptions
@@ -37,6 +42,8 @@ if TYPE_CHECKING:
     from osmsyncd.plugins import PluginHost
 
 log = structlog.get_logger(__name__)
+
+T = TypeVar("T")
 
 FAILING_RUNS = 5
 
@@ -92,6 +99,60 @@ class Context:
             file=sys.stderr,
             flush=True,
         )
+
+    def write_erp(
+        self, key: str, write: Callable[[], Application]
+    ) -> Application | None:
+        """Write one shop record into OSM; None when OSM refused it.
+
+        A refused record is counted as failed and read again next run; an
+        unreachable database stops the whole run.
+        """
+        try:
+            return write()
+        except ErpUnavailable:
+            raise
+        except (ErpError, ValueError, ArithmeticError) as exc:
+            self.fail(key, str(exc))
+            return None
+
+    def import_feed(
+        self,
+        pages: Iterable[Page[T]],
+        shop_id: Callable[[T], str | None],
+        handle: Callable[[T], bool],
+        prepare: Callable[[T], T] | None = None,
+    ) -> None:
+        """Hand every record of a shop's changes feed to ``handle``.
+
+        ``prepare`` runs the plugins' field hooks, then their filter decides;
+        ``handle`` returns False when OSM refused the record. The cursor moves
+        only past pages whose every record was applied, so a refused record
+        is read again next run; repeats are absorbed by the bindings.
+        """
+        for page in pages:
+            page_ok = True
+            for record in page.records:
+                self.check_stop()
+                if self.options.record and shop_id(record) != self.options.record:
+                    continue
+                if prepare is not None:
+                    record = prepare(record)
+                if not self.plugins.keep_record(
+                    self.connection,
+                    str(self.summary.resource),
+                    str(self.summary.direction),
+                    record,
+                ):
+                    continue
+                page_ok = handle(record) and page_ok
+            if (
+                page_ok
+                and page.cursor
+                and not self.options.dry_run
+                and not self.options.record
+            ):
+                self.erp.set_cursor(self.job, page.cursor)
 
     def check_stop(self) -> None:
         if self.stop.is_set():
