@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import threading
-from dataclasses import replace
 from decimal import Decimal
 
 import pytest
@@ -106,8 +105,14 @@ def test_shop_products_become_osm_articles_with_their_image(osm, shop, tmp_path)
 
 
 def _make_shop_product(shop, folder):
-    """A product the shop owner made by hand in the shop, with a photo."""
-    picture = folder / "napoli.png"
+    """A product the shop owner made by hand in the shop, with a photo.
+
+    WooCommerce fetches photos from a URL, so the photo is served from a
+    folder laid out like OSM's files folder.
+    """
+    pictures = folder / "shop-files"
+    (pictures / "articoli").mkdir(parents=True)
+    picture = pictures / "articoli" / "napoli.png"
     picture.write_bytes(png((200, 40, 40)))
     article = Article(
         erp_id=1,
@@ -118,34 +123,19 @@ def _make_shop_product(shop, folder):
         quantity=3,
         images=(Image(picture, hashlib.sha256(picture.read_bytes()).hexdigest()),),
     )
+    server = serve_folder(pictures)
     settings = ConnectionSettings(
         name="mano", provider=shop.provider, url=shop.url, token=shop.token,
-        images_url=None,
+        images_url=f"http://127.0.0.1:{server.server_address[1]}",
     )  # fmt: skip
-    if shop.provider == "woocommerce":
-        server = serve_folder(folder.parent)
-        settings = replace(
-            settings, images_url=f"http://127.0.0.1:{server.server_address[1]}"
-        )
-        article = replace(
-            article,
-            images=(replace(article.images[0], path=folder / "articoli" / "x"),),
-        )
-        (folder.parent / "articoli").mkdir(exist_ok=True)
-        (folder.parent / "articoli" / "napoli.png").write_bytes(picture.read_bytes())
-        article = replace(
-            article,
-            images=(replace(article.images[0],
-                            path=folder.parent / "articoli" / "napoli.png"),),
-        )  # fmt: skip
-    spec = PluginHost.load().provider(shop.provider)
-    provider = spec.factory(settings, threading.Event())
+    provider = (
+        PluginHost.load().provider(shop.provider).factory(settings, threading.Event())
+    )
     try:
         [outcome] = provider.write_products([ProductWrite(article)])
     finally:
         provider.close()
-        if shop.provider == "woocommerce":
-            server.shutdown()
+        server.shutdown()
     assert outcome.ok, outcome.error
 
 
