@@ -459,6 +459,10 @@ class FakeProvider(Provider):
         for write in writes:
             article = write.article
             key = str(article.erp_id)
+            if "#" in article.name:
+                self.requests["POST"] += 1
+                outcomes.append(Outcome(key, error="name: invalid character #"))
+                continue
             if write.shop_id is None:
                 if any(
                     p.sku.lower() == article.code.lower()

@@ -265,6 +265,26 @@ def test_full_resends_everything(world):
     assert product.price == Decimal("10.00")
 
 
+def test_a_rejected_article_stops_itself_only_and_is_retried_until_fixed(world):
+    """A product the shop refuses fails alone, is tried on every run, is
+    listed as stuck after five runs in a row, and syncs once fixed."""
+    erp, shop = world
+    erp.edit(3, name="Tè #verde")
+
+    runs = [export(erp, shop) for _ in range(5)]
+
+    assert [r.failed for r in runs] == [1, 1, 1, 1, 1]
+    assert runs[0].created == 2
+    assert runs[0].failures == {"3": "name: invalid character #"}
+    assert erp.failing_records() == [
+        {"job": "shop:articles:export", "record": "3", "count": 5}
+    ]
+    erp.edit(3, name="Tè verde")
+    fixed = export(erp, shop)
+    assert (fixed.created, fixed.failed) == (1, 0)
+    assert erp.failing_records(threshold=1) == []
+
+
 def test_a_busy_job_is_refused():
     """A second run of a job that holds its guard stops at once."""
     from osmsyncd.errors import JobBusy
