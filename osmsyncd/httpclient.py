@@ -268,6 +268,10 @@ class HttpClient:
     def _describe(self, exc: requests.RequestException) -> str:
         if isinstance(exc, requests.Timeout):
             return f"the shop did not answer within {self.timeout:g} s"
+        if isinstance(exc, requests.exceptions.ChunkedEncodingError):
+            # The shop answered, but the connection closed before the body
+            # was whole: a crashed PHP worker or proxy, not an unreachable shop.
+            return "the shop's answer was cut short (truncated body)"
         if isinstance(exc, requests.exceptions.SSLError):
             return (
                 "the shop's TLS certificate was not accepted: install its CA, "
