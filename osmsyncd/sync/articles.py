@@ -115,7 +115,7 @@ def _select(
         since = datetime.fromisoformat(str(stored["at"]))
 
     changed, db_now = ctx.erp.changed_article_ids(since)
-    retry = _failing_ids(ctx)
+    retry = _failing_ids(ctx) | _unsettled_ids(bindings)
     cursor = json.dumps({"at": db_now.isoformat(), "scope": scope_key})
     if since is None:
         checked = {str(i) for i in changed} | set(bindings)
@@ -143,6 +143,16 @@ def _parse_cursor(value: str | None) -> dict[str, Any] | None:
     except ValueError:
         return None
     return data if isinstance(data, dict) else None
+
+
+def _unsettled_ids(bindings: dict[str, Binding]) -> set[int]:
+    """Bound articles whose last write did not settle, whatever the cursor says.
+
+    Their binding holds no fingerprint: an image the shop did not take, or
+    a write whose answer was lost. Unless OSM changes them they would never
+    be looked at again, and the shop would stay without the image.
+    """
+    return {int(key) for key, b in bindings.items() if not b.hash and key.isdigit()}
 
 
 def _failing_ids(ctx: Context) -> set[int]:
