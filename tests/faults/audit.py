@@ -50,6 +50,8 @@ def audit_catalogue(
     found = Findings()
     for reference, count in view.duplicate_references().items():
         found.duplicates.append(f"{count} shop products with reference {reference}")
+    for name, count in view.duplicate_categories().items():
+        found.duplicates.append(f"{count} shop categories named {name}")
 
     products = view.products()
     by_reference = {str(p.get("reference") or "").lower(): p for p in products}

@@ -50,3 +50,6 @@ def article(n: int, **values: object) -> SeedArticle:
 ARTICLES = tuple(article(n) for n in range(1, 13))
 CODES = tuple(a.code for a in ARTICLES)
 STOCK = {a.code: a.stock for a in ARTICLES}
+# Runs that pay for every fault they meet (a 1 s Retry-After, a 1 s timeout)
+# export only the first few articles.
+SMALL = 4

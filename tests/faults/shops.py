@@ -129,3 +129,12 @@ class ShopView:
             for row in self.rows("customers", "[id,email]")
         )
         return {email: n for email, n in counts.items() if email and n > 1}
+
+    def duplicate_categories(self) -> dict[str, int]:
+        """Category names found more than once under one parent."""
+        counts: Counter[str] = Counter()
+        for row in self.rows("categories", "[id,id_parent,name]"):
+            names = row.get("name")
+            first = names[0]["value"] if isinstance(names, list) else names
+            counts[f"{row.get('id_parent')}/{first}"] += 1
+        return {name: n for name, n in counts.items() if n > 1}
