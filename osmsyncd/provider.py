@@ -126,6 +126,10 @@ class Provider(abc.ABC):
     """
 
     name: str = ""
+    # True when find_products and write_products may run on several threads
+    # at once (up to the connection's ``concurrency``): the engine then
+    # overlaps batches of writes instead of sending them one after another.
+    concurrent_writes: bool = False
 
     def __init__(self) -> None:
         self.requests: Counter[str] = Counter()

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import contextvars
 import hashlib
 import json
 from collections.abc import Iterable
 from collections.abc import Sequence
+from concurrent.futures import FIRST_COMPLETED
+from concurrent.futures import Future
+from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import wait
 from datetime import datetime
 from typing import Any
 
@@ -239,29 +244,72 @@ def _execute(
 
     if departures:
         _hide_departures(ctx, departures)
+    if not writes:
+        return
 
-    creates = [a for a in writes if a.binding is None]
-    adopted = _adoptions(ctx, creates) if creates else {}
+    bound: set[str] = set()
+    if any(a.binding is None for a in writes):
+        bindings = ctx.erp.bindings(ctx.connection, Resource.ARTICLES)
+        bound = {b.shop_id for b in bindings.values()}
+    workers = _workers(ctx)
+    chunks = _chunks(writes, workers)
 
-    for start in range(0, len(writes), BATCH):
-        ctx.check_stop()
-        ctx.progress(start, len(writes))
-        chunk = writes[start : start + BATCH]
+    def write(chunk: list[Action]) -> tuple[list[Outcome], dict[str, str]]:
+        adopted = _adoptions(ctx, chunk, bound)
         requests = [
             _product_write(action, adopted.get(action.erp_id), category_ids)
             for action in chunk
         ]
-        _mark_pending(ctx, chunk)
-        try:
-            outcomes = ctx.provider.write_products(requests)
-        except ShopError as exc:
-            if exc.transient and not ctx.summary.succeeded:
-                raise
-            for action in chunk:
-                ctx.fail(action.erp_id, str(exc))
-            continue
-        _bind(ctx, chunk, outcomes, adopted)
-    ctx.progress(len(writes), len(writes))
+        return ctx.provider.write_products(requests), adopted
+
+    # Chunks overlap up to the connection's concurrency, so the shop's
+    # latency is paid once per wave, not once per request; each chunk's
+    # bindings are saved here, on this thread, as soon as its writes answer.
+    abort: ShopError | None = None
+    with ThreadPoolExecutor(workers, thread_name_prefix="osmsyncd-write") as pool:
+        pending: dict[Future[tuple[list[Outcome], dict[str, str]]], list[Action]] = {}
+        queue = iter(chunks)
+        sent = finished = 0
+        ctx.progress(0, len(writes))
+        while True:
+            while (
+                abort is None
+                and not ctx.stop.is_set()
+                and len(pending) < workers
+                and (chunk := next(queue, None)) is not None
+            ):
+                _mark_pending(ctx, chunk)
+                # Workers log with the run's context (connection, run id).
+                context = contextvars.copy_context()
+                pending[pool.submit(context.run, write, chunk)] = chunk
+                sent += 1
+            if not pending:
+                break
+            done, _ = wait(pending, return_when=FIRST_COMPLETED)
+            for future in done:
+                chunk = pending.pop(future)
+                finished += len(chunk)
+                ctx.progress(finished, len(writes))
+                try:
+                    outcomes, adopted = future.result()
+                except ShopError as exc:
+                    if exc.transient and not ctx.summary.succeeded:
+                        abort = abort or exc
+                        continue
+                    for action in chunk:
+                        ctx.fail(action.erp_id, str(exc))
+                    continue
+                _bind(ctx, chunk, outcomes, adopted)
+    if abort is not None:
+        raise abort
+    if sent < len(chunks):
+        ctx.check_stop()
+
+
+def _workers(ctx: Context) -> int:
+    if not ctx.provider.concurrent_writes:
+        return 1
+    return max(1, ctx.settings.concurrency)
 
 
 def _mark_pending(ctx: Context, chunk: list[Action]) -> None:
@@ -287,13 +335,28 @@ def _mark_pending(ctx: Context, chunk: list[Action]) -> None:
         ctx.erp.save_bindings(pending)
 
 
-def _adoptions(ctx: Context, creates: list[Action]) -> dict[str, str]:
-    """Shop products that already carry the SKU of an article to create."""
-    found = ctx.provider.find_products([a.code for a in creates if a.code])
+def _chunks(writes: list[Action], workers: int) -> list[list[Action]]:
+    """Batches of at most ``BATCH``, in a multiple of ``workers`` of even size.
+
+    Even chunks finish together, so the last wave keeps every worker busy;
+    a handful of writes is spread over the workers instead of one batch.
+    """
+    count = workers * -(-len(writes) // (workers * BATCH))
+    size = max(1, -(-len(writes) // count))
+    return [writes[start : start + size] for start in range(0, len(writes), size)]
+
+
+def _adoptions(ctx: Context, chunk: list[Action], bound: set[str]) -> dict[str, str]:
+    """Shop products that already carry the SKU of an article to create.
+
+    Looked up chunk by chunk, right before the chunk's writes, so that the
+    answer is fresh when the create goes out.
+    """
+    creates = [a for a in chunk if a.binding is None and a.code]
+    if not creates:
+        return {}
+    found = ctx.provider.find_products([a.code for a in creates])
     by_code = {sku.lower(): shop_id for sku, shop_id in found.items()}
-    bound = {
-        b.shop_id for b in ctx.erp.bindings(ctx.connection, Resource.ARTICLES).values()
-    }
     adopted: dict[str, str] = {}
     for action in creates:
         shop_id = by_code.get(action.code.lower())

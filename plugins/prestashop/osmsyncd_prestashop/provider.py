@@ -6,10 +6,11 @@ Requests it makes (a page is 100 products or 50 orders):
   configurations, Italy, its tax rules, taxes, tax rules groups);
 - ``ensure_categories``: nothing when every path is bound, else 1 GET of
   the category tree and 1 POST per missing category;
-- a first export of N articles with one image each: 1 GET
-  (``find_products``, whose misses ``write_products`` trusts for a minute),
-  N product POSTs, N image POSTs (the first image becomes the cover by
-  itself) and 1 stock PATCH per page: 2N + 1 + ceil(N/100);
+- a first export of N articles with one image each: 1 GET per 50
+  references (``find_products``, whose misses ``write_products`` trusts for
+  a minute, once each), N product POSTs, N image POSTs (the first image
+  becomes the cover by itself) and 1 stock PATCH per batch of at most 100:
+  2N + ceil(N/50) + ceil(N/100) when the engine sends batches of 100;
 - an unchanged cycle: the engine plans nothing, so no product request; a
   ``write_products`` of unchanged articles reads 1 page of products and 1
   of stock rows per 100 and writes nothing;
@@ -60,6 +61,9 @@ class PrestaShopProvider(Provider):
     """One PrestaShop shop, reached through its webservice."""
 
     name = "prestashop"
+    # Batches share only the HTTP session, the facts and the lookups below,
+    # each guarded by a lock: the engine may write several at once.
+    concurrent_writes = True
 
     def __init__(self, settings: ConnectionSettings, stop: threading.Event) -> None:
         super().__init__()
@@ -67,13 +71,16 @@ class PrestaShopProvider(Provider):
         self.client = PrestaShopClient(settings, stop)
         self.requests = self.client.http.requests
         self._facts: ShopFacts | None = None
+        self._facts_lock = threading.Lock()
         self._absent: dict[str, float] = {}
+        self._absent_lock = threading.Lock()
         self._orders: OrderReader | None = None
 
     def facts(self) -> ShopFacts:
-        if self._facts is None:
-            self._facts = load_facts(self.client)
-        return self._facts
+        with self._facts_lock:
+            if self._facts is None:
+                self._facts = load_facts(self.client)
+            return self._facts
 
     # -- connection --------------------------------------------------------------
 
@@ -104,20 +111,25 @@ class PrestaShopProvider(Provider):
     def find_products(self, skus: Sequence[str]) -> dict[str, str]:
         found = find_by_reference(self.client, skus)
         now = time.monotonic()
-        for sku in skus:
-            if sku not in found:
-                self._absent[sku.strip().lower()] = now
+        with self._absent_lock:
+            for sku in skus:
+                if sku not in found:
+                    self._absent[sku.strip().lower()] = now
         return found
 
     def write_products(self, writes: Sequence[ProductWrite]) -> list[Outcome]:
         # A reference the engine looked up in vain moments ago is not looked
-        # up again before its create: one request less per batch.
+        # up again before its create: one request less per batch. Each miss
+        # is trusted once, by the write that follows its lookup.
         now = time.monotonic()
-        absent = frozenset(
-            sku for sku, when in self._absent.items() if now - when < ABSENT_FOR
-        )
-        self._absent.clear()
-        return ProductWriter(self.client, self.facts(), absent).write(writes)
+        absent: set[str] = set()
+        with self._absent_lock:
+            for write in writes:
+                sku = write.article.code.strip().lower()
+                when = self._absent.pop(sku, None)
+                if when is not None and now - when < ABSENT_FOR:
+                    absent.add(sku)
+        return ProductWriter(self.client, self.facts(), frozenset(absent)).write(writes)
 
     def set_visibility(self, changes: Sequence[tuple[str, bool]]) -> list[Outcome]:
         """Show or hide products by shop id (outcome keys are the shop ids)."""
