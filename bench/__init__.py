@@ -1,0 +1,1 @@
+"""Benchmarks of osmsyncd at catalogue scale; run ``python bench/run.py``."""
