@@ -207,18 +207,34 @@ def _connections_with(
     return names
 
 
+def _problems(problems: list[str]) -> str:
+    return "1 problem" if len(problems) == 1 else f"{len(problems)} problems"
+
+
 def _print_summaries(summaries: list[RunSummary]) -> None:
     head = ["connection", "resource", "direction", *COUNTS, "seconds"]
-    rows = [
-        [
-            s.connection,
-            str(s.resource),
-            str(s.direction),
-            *(str(getattr(s, name)) for name in COUNTS),
-            f"{s.seconds:.1f}",
-        ]
-        for s in summaries
-    ]
+    rows = []
+    for s in summaries:
+        first = s.orders_first
+        if first is not None:
+            rows.append(
+                [
+                    s.connection,
+                    "orders",
+                    "import (first)",
+                    *(str(first.get(name, 0)) for name in COUNTS),
+                    f"{float(first.get('seconds') or 0):.1f}",
+                ]
+            )
+        rows.append(
+            [
+                s.connection,
+                str(s.resource),
+                str(s.direction),
+                *(str(getattr(s, name)) for name in COUNTS),
+                f"{s.seconds:.1f}",
+            ]
+        )
     _print_table(head, rows)
     for summary in summaries:
         if summary.dry_run:
@@ -259,7 +275,7 @@ def check(path: Path, connection: str | None) -> int:
     except ConfigError as exc:
         for problem in exc.problems:
             _say("FAIL", problem)
-        _say("FAIL", f"config {path}: {len(exc.problems)} problems, fix them first")
+        _say("FAIL", f"config {path}: {_problems(exc.problems)}, fix them first")
         return FAILED
     register_secrets(secrets_of(config))
     _say("ok", f"config {path}")
@@ -356,11 +372,15 @@ def status(path: Path, as_json: bool) -> int:
                 or job_id(run["connection"], run["resource"], run["direction"])
             ),
             str(run.get("started_at", "")),
+            f"{float(run.get('seconds') or 0):.1f}",
             "failed: " + str(run["error"]) if run.get("error") else _counts(run),
         ]
         for run in runs
     ]
-    _print_table(["job", "started", "result"], rows or [["-", "-", "no run yet"]])
+    _print_table(
+        ["job", "started", "seconds", "result"],
+        rows or [["-", "-", "-", "no run yet"]],
+    )
     for row in failing:
         record = row.get("record") or row.get("record_key")
         print(

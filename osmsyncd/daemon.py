@@ -151,7 +151,11 @@ class Daemon:
             for problem in exc.problems:
                 log.error("config_rejected", problem=problem)
             log.error("reload_failed", problems=len(exc.problems), kept="old config")
-            notify.ready(self._status(f"reload failed ({len(exc.problems)} problems)"))
+            notify.ready(
+                self._status(
+                    f"reload failed ({len(exc.problems)} problem(s) in the config)"
+                )
+            )
             return
 
         self.config = config

@@ -50,6 +50,8 @@ class RunSummary:
     failures: dict[str, str] = field(default_factory=dict)
     succeeded: list[str] = field(default_factory=list)
     plan: list[dict[str, Any]] = field(default_factory=list)
+    # The order import an article export runs first, when it ran one.
+    orders_first: dict[str, Any] | None = None
 
     @property
     def job(self) -> str:
@@ -78,6 +80,8 @@ class RunSummary:
             data["failures"] = dict(self.failures)
         if self.dry_run:
             data["plan"] = list(self.plan)
+        if self.orders_first is not None:
+            data["orders_first"] = self.orders_first
         return data
 
 

@@ -190,7 +190,9 @@ def run_job(
     # Orders are imported before stock is exported, so that the quantity
     # pushed already counts every sale the shop has reported.
     if _imports_orders_first(settings, resource, direction, options):
-        _import_orders_before_export(config, connection, plugins, stop, erp)
+        first = _import_orders_before_export(config, connection, plugins, stop, erp)
+    else:
+        first = None
 
     summary = RunSummary(
         connection=connection,
@@ -208,6 +210,16 @@ def run_job(
         direction=str(direction),
         run_id=summary.run_id,
     ):
+        if first is not None:
+            summary.orders_first = first.as_dict()
+            if first.error:
+                summary.error = (
+                    "the order import that runs before every article export "
+                    f"failed, so no stock was pushed: {first.error}"
+                )
+                log.error("run_failed", error=summary.error)
+                plugins.run_finished(summary.as_dict())
+                return summary
         opened = erp is None
         if erp is None:
             try:
@@ -281,6 +293,9 @@ def _finish(
     job: str,
     summary: RunSummary,
 ) -> None:
+    if summary.error:
+        # Records the run never reached are not known to be in step.
+        summary.unchanged = 0
     counts = {name: getattr(summary, name) for name in COUNTS}
     if not options.dry_run:
         try:
@@ -335,9 +350,9 @@ def _import_orders_before_export(
     plugins: PluginHost,
     stop: threading.Event,
     erp: Erp | None,
-) -> None:
+) -> RunSummary | None:
     try:
-        run_job(
+        return run_job(
             config,
             connection,
             Resource.ORDERS,
@@ -347,7 +362,9 @@ def _import_orders_before_export(
             erp=erp,
         )
     except JobBusy:
+        # The daemon or another sync is importing them right now.
         log.info("orders_import_running_elsewhere", connection=connection)
+        return None
 
 
 def _step(resource: Resource, direction: Direction) -> Step:
