@@ -42,6 +42,7 @@ from typing import Any
 
 from osmsyncd.records import Article
 from osmsyncd.records import Customer
+from osmsyncd.records import ErpOrder
 from osmsyncd.records import Page
 from osmsyncd.records import ShopOrder
 from osmsyncd.records import ShopProduct
@@ -82,6 +83,21 @@ class ProductWrite:
 class CustomerWrite:
     customer: Customer
     shop_id: str | None = None
+
+
+@dataclass(frozen=True)
+class OrderWrite:
+    """One OSM order to create in the shop (``shop_id`` None) or move on.
+
+    ``products`` maps the OSM article id of every article line to its bound
+    shop product; ``customer_id`` is the customer's bound shop account, if
+    any. An update changes only the order's status.
+    """
+
+    order: ErpOrder
+    shop_id: str | None = None
+    products: Mapping[int, str] = field(default_factory=dict)
+    customer_id: str | None = None
 
 
 @dataclass(frozen=True)
@@ -216,8 +232,19 @@ class Provider(abc.ABC):
         """
 
     def write_orders(self, orders: Sequence[Any]) -> list[Outcome]:
-        """Export OSM orders to the shop, where the provider can."""
+        """Export OSM orders (:class:`OrderWrite`) to the shop, where it can.
+
+        Every order created carries a mark with its OSM id, which the
+        shop's order feed reads back as ``ShopOrder.exported_from``.
+        """
         raise NotImplementedError(f"{self.name} cannot export orders")
+
+    def find_orders(self, erp_ids: Sequence[str], since: datetime) -> dict[str, str]:
+        """Shop ids of orders exported from these OSM ids, created since ``since``.
+
+        Used before creating again an order whose create lost its answer.
+        """
+        raise NotImplementedError(f"{self.name} cannot look up exported orders")
 
     def settings_summary(self) -> dict[str, Any]:
         """Facts about the shop worth a line in the log (version, tax mode)."""

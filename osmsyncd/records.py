@@ -10,6 +10,7 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass
 from dataclasses import field
+from datetime import date
 from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
@@ -180,6 +181,45 @@ class ShopOrder:
     payment_method: str = ""
     currency: str = "EUR"
     note: str = ""
+    # The OSM order id osmsyncd exported this order from, read back from the
+    # mark it leaves on the shop's order; empty for the shop's own sales.
+    exported_from: str = ""
+
+
+@dataclass(frozen=True)
+class ErpOrderLine:
+    """One line of an OSM customer order; amounts are VAT apart.
+
+    ``article_id`` is None for a line OSM holds as text only (shipping
+    costs, fees, a discount); ``price`` is the unit net price after the
+    line's discount and ``total`` the line's net total as OSM stores it.
+    """
+
+    article_id: int | None
+    code: str
+    description: str
+    quantity: Decimal
+    price: Decimal
+    total: Decimal
+    vat_rate: Decimal
+
+
+@dataclass(frozen=True)
+class ErpOrder:
+    """An OSM customer order to export; ``total`` includes VAT.
+
+    ``status`` is the name of the OSM order state ("Accettato"...).
+    Shipping costs are lines without an article, as OSM holds them.
+    """
+
+    erp_id: int
+    number: str
+    date: date | None
+    customer: Customer
+    lines: tuple[ErpOrderLine, ...]
+    total: Decimal
+    status: str
+    updated_at: datetime | None = None
 
 
 @dataclass(frozen=True)

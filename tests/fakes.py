@@ -34,6 +34,7 @@ from osmsyncd.errors import PluginError
 from osmsyncd.errors import ShopError
 from osmsyncd.provider import CustomerWrite
 from osmsyncd.provider import Finding
+from osmsyncd.provider import OrderWrite
 from osmsyncd.provider import Outcome
 from osmsyncd.provider import ProductWrite
 from osmsyncd.provider import Provider
@@ -41,6 +42,8 @@ from osmsyncd.provider import ProviderSpec
 from osmsyncd.provider import Visibility
 from osmsyncd.records import Article
 from osmsyncd.records import Customer
+from osmsyncd.records import ErpOrder
+from osmsyncd.records import ErpOrderLine
 from osmsyncd.records import OrderLine
 from osmsyncd.records import OrderStock
 from osmsyncd.records import Page
@@ -49,6 +52,14 @@ from osmsyncd.records import ShopOrder
 from osmsyncd.records import ShopProduct
 
 EPOCH = datetime(2026, 1, 1, tzinfo=UTC)
+CENT = Decimal("0.01")
+# OSM order states as the fake shop's statuses, for exported orders.
+SHOP_STATUS = {
+    "In attesa di conferma": "pending",
+    "Accettato": "processing",
+    "Evaso": "completed",
+    "Annullato": "cancelled",
+}
 
 
 @dataclasses.dataclass
@@ -71,7 +82,8 @@ class FakeErp:
         self.now = 0
         self.items: dict[int, FakeArticle] = {}
         self.customers_by_email: dict[str, int] = {}
-        self.orders: dict[str, dict[str, Any]] = {}
+        self.imported_orders: dict[str, dict[str, Any]] = {}
+        self.typed_orders: dict[int, dict[str, Any]] = {}
         self.moved: dict[tuple[str, str], Decimal] = {}
         self.movements: list[tuple[int, Decimal, str]] = []
         self.state_bindings: dict[tuple[str, str, str], Binding] = {}
@@ -110,6 +122,22 @@ class FakeErp:
 
     def stamp(self, tick: int) -> datetime:
         return EPOCH + timedelta(seconds=tick)
+
+    def add_order(
+        self, email: str, lines: Iterable[tuple[int, int]], status: str = "Accettato"
+    ) -> int:
+        """A customer order typed into OSM: lines of (article id, quantity)."""
+        erp_id = 1000 + len(self.typed_orders)
+        self.typed_orders[erp_id] = {
+            "email": email,
+            "lines": list(lines),
+            "status": status,
+            "updated": self.tick(),
+        }
+        return erp_id
+
+    def set_order_status(self, erp_id: int, status: str) -> None:
+        self.typed_orders[erp_id].update(status=status, updated=self.tick())
 
     # -- articles ----------------------------------------------------------
 
@@ -182,6 +210,52 @@ class FakeErp:
 
     # -- orders ------------------------------------------------------------
 
+    def orders(
+        self, since: datetime | None, ids: Iterable[int] | None = None
+    ) -> Iterator[list[ErpOrder]]:
+        self.queries += 1
+        imported = {
+            b.erp_id
+            for k, b in self.state_bindings.items()
+            if k[1] == str(Resource.ORDERS) and not b.exported
+        }
+        wanted = set(ids) if ids is not None else set(self.typed_orders)
+        page: list[ErpOrder] = []
+        for erp_id in sorted(wanted & set(self.typed_orders)):
+            typed = self.typed_orders[erp_id]
+            changed = self.stamp(typed["updated"])
+            if (since is not None and changed < since) or str(erp_id) in imported:
+                continue
+            lines = tuple(
+                ErpOrderLine(
+                    article_id=article,
+                    code=self.items[article].code,
+                    description=self.items[article].name,
+                    quantity=Decimal(quantity),
+                    price=self.items[article].price,
+                    total=self.items[article].price * quantity,
+                    vat_rate=Decimal("22"),
+                )
+                for article, quantity in typed["lines"]
+            )
+            net = sum((line.total for line in lines), Decimal("0"))
+            customer = Customer(email=typed["email"])
+            page.append(
+                ErpOrder(
+                    erp_id=erp_id,
+                    number=str(erp_id),
+                    date=None,
+                    customer=dataclasses.replace(
+                        customer, erp_id=self._customer(customer)
+                    ),
+                    lines=lines,
+                    total=(net * Decimal("1.22")).quantize(CENT),
+                    status=typed["status"],
+                    updated_at=changed,
+                )
+            )
+        yield page
+
     def apply_order(
         self, settings: ConnectionSettings, order: ShopOrder
     ) -> Application:
@@ -195,6 +269,10 @@ class FakeErp:
             ),
             None,
         )
+        if (binding is not None and binding.exported) or (
+            binding is None and order.exported_from
+        ):
+            return Application(Applied.UNCHANGED)
         if binding is None and placed_since and order.placed_at < placed_since:
             return Application(Applied.SKIPPED)
 
@@ -214,17 +292,17 @@ class FakeErp:
         state = (order.status, order.stock.value)
         if binding is None:
             self._customer(order.customer)
-            erp_id = str(len(self.orders) + 1)
-            self.orders[erp_id] = {"shop_id": order.shop_id, "state": state}
+            erp_id = str(len(self.imported_orders) + 1)
+            self.imported_orders[erp_id] = {"shop_id": order.shop_id, "state": state}
             stamp = self.order_fingerprint(settings, order)
             self.save_bindings(
                 [Binding(settings.name, Resource.ORDERS, erp_id, order.shop_id, stamp)]
             )
             self.writes += 1
             return Application(Applied.CREATED, int(erp_id), len(moved), moves=moved)
-        if self.orders[binding.erp_id]["state"] == state and not moved:
+        if self.imported_orders[binding.erp_id]["state"] == state and not moved:
             return Application(Applied.UNCHANGED, int(binding.erp_id))
-        self.orders[binding.erp_id]["state"] = state
+        self.imported_orders[binding.erp_id]["state"] = state
         binding.hash = self.order_fingerprint(settings, order)
         self.save_bindings([binding])
         self.writes += 1
@@ -406,6 +484,60 @@ class FakeShop:
         )
         self.order_updates[shop_id] = tick
 
+    def place(self, write: OrderWrite, status: str) -> str:
+        """An order osmsyncd exported from OSM, marked with its OSM id."""
+        shop_id = self.new_id()
+        lines = []
+        for position, line in enumerate(write.order.lines, start=1):
+            product = self.products[write.products[line.article_id or 0]]
+            lines.append(
+                OrderLine(
+                    shop_line_id=f"{shop_id}-{position}",
+                    name=product.name,
+                    quantity=line.quantity,
+                    total=line.total,
+                    total_tax=(line.total * Decimal("0.22")).quantize(CENT),
+                    sku=product.sku,
+                    product_shop_id=product.shop_id,
+                )
+            )
+        tick = next(self.clock)
+        self.orders[shop_id] = ShopOrder(
+            shop_id=shop_id,
+            number=f"#{shop_id}",
+            placed_at=EPOCH + timedelta(days=1, seconds=tick),
+            updated_at=EPOCH + timedelta(days=1, seconds=tick),
+            status="pending",
+            stock=OrderStock.NONE,
+            customer=Customer(email=write.order.customer.email),
+            lines=tuple(lines),
+            total=write.order.total,
+            exported_from=str(write.order.erp_id),
+        )
+        self.order_updates[shop_id] = tick
+        self.set_status(shop_id, status)
+        return shop_id
+
+    def set_status(self, shop_id: str, status: str) -> None:
+        """Move an order on, lowering stock for a sale as WooCommerce does."""
+        order = self.orders[shop_id]
+        if status == "cancelled":
+            self.cancel(shop_id)
+            return
+        stock = order.stock
+        if status in ("processing", "completed") and stock is not OrderStock.SOLD:
+            for line in order.lines:
+                self.products[str(line.product_shop_id)].quantity -= int(line.quantity)
+            stock = OrderStock.SOLD
+        tick = next(self.clock)
+        self.orders[shop_id] = dataclasses.replace(
+            order,
+            status=status,
+            stock=stock,
+            updated_at=EPOCH + timedelta(days=1, seconds=tick),
+        )
+        self.order_updates[shop_id] = tick
+
     def live_sold(self, sku: str) -> int:
         return sum(
             int(line.quantity)
@@ -516,6 +648,33 @@ class FakeProvider(Provider):
 
     def changed_customers(self, cursor: str | None) -> Iterator[Page[Customer]]:
         yield Page([], cursor)
+
+    def write_orders(self, orders: Sequence[Any]) -> list[Outcome]:
+        outcomes = []
+        for write in orders:
+            key = str(write.order.erp_id)
+            status = SHOP_STATUS.get(write.order.status, "processing")
+            if write.shop_id is None:
+                self.requests["POST"] += 1
+                shop_id = self.shop.place(write, status)
+            else:
+                self.requests["PUT"] += 1
+                shop_id = write.shop_id
+                if self.shop.orders[shop_id].status != status:
+                    self.shop.set_status(shop_id, status)
+            self.shop.writes["order"] += 1
+            self._answer()
+            outcomes.append(Outcome(key, shop_id))
+        return outcomes
+
+    def find_orders(self, erp_ids: Sequence[str], since: datetime) -> dict[str, str]:
+        self.requests["GET"] += 1
+        wanted = set(erp_ids)
+        return {
+            order.exported_from: shop_id
+            for shop_id, order in self.shop.orders.items()
+            if order.exported_from in wanted
+        }
 
     def changed_orders(
         self, cursor: str | None, placed_since: datetime

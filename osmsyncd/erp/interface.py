@@ -23,6 +23,7 @@ from typing import Protocol
 from osmsyncd.config import ConnectionSettings
 from osmsyncd.records import Article
 from osmsyncd.records import Customer
+from osmsyncd.records import ErpOrder
 from osmsyncd.records import Resource
 from osmsyncd.records import ShopOrder
 from osmsyncd.records import ShopProduct
@@ -47,6 +48,11 @@ class ArticleScope:
         )
 
 
+# The ``Binding.values`` key that marks an order osmsyncd exported from OSM
+# to the shop, as opposed to one it imported: its value is ``"export"``.
+DIRECTION = "direction"
+
+
 @dataclass
 class Binding:
     """The link between one OSM record and one shop record.
@@ -63,6 +69,11 @@ class Binding:
     shop_id: str
     hash: str = ""
     values: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def exported(self) -> bool:
+        """Whether this order binding records an export from OSM."""
+        return self.values.get(DIRECTION) == "export"
 
 
 class Applied(enum.StrEnum):
@@ -138,6 +149,16 @@ class Erp(Protocol):
         ...
 
     # -- orders ------------------------------------------------------------
+
+    def orders(
+        self, since: datetime | None, ids: Iterable[int] | None = None
+    ) -> Iterator[list[ErpOrder]]:
+        """OSM customer orders changed since ``since`` (only ``ids`` when given).
+
+        In pages, by id. Orders osmsyncd imported from a shop never come
+        back out; the ones it exported do, so that their state follows.
+        """
+        ...
 
     def order_fingerprint(self, settings: ConnectionSettings, order: ShopOrder) -> str:
         """What ``apply_order`` compares with the order's binding hash.

@@ -102,10 +102,10 @@ def state_name(settings: ConnectionSettings, status: str) -> tuple[str, str | No
 
 def fingerprint(settings: ConnectionSettings, order: ShopOrder) -> str:
     """What an import depends on; equal fingerprints mean nothing to do."""
-    data = {
-        "order": _plain(order),
-        "stock_on_order_import": settings.stock_on_order_import,
-    }
+    plain = _plain(order)
+    # The export mark does not change what an import writes.
+    plain.pop("exported_from", None)
+    data = {"order": plain, "stock_on_order_import": settings.stock_on_order_import}
     text = json.dumps(data, sort_keys=True, default=str)
     return hashlib.sha256(text.encode()).hexdigest()
 
@@ -132,6 +132,14 @@ def apply_order(
     db.execute(select(ZzSegments.id).where(ZzSegments.id == segment).with_for_update())
 
     binding = find_binding(db, settings.name, Resource.ORDERS, shop_id=order.shop_id)
+    if (binding is not None and binding.exported) or (
+        binding is None and order.exported_from
+    ):
+        # osmsyncd sent this order from OSM: OSM has it already, and the
+        # shop's stock moves for it are not a sale to write into OSM.
+        origin = binding.erp_id if binding is not None else order.exported_from
+        return Application(Applied.UNCHANGED, int(origin) if origin.isdigit() else None)
+
     wanted = fingerprint(settings, order)
     if binding is not None:
         if binding.hash == wanted:

@@ -39,6 +39,7 @@ from osmsyncd.erp.images import ImageFiles
 from osmsyncd.erp.interface import Application
 from osmsyncd.erp.interface import ArticleScope
 from osmsyncd.erp.interface import Binding
+from osmsyncd.erp.order_feed import read_orders
 from osmsyncd.erp.orders import apply_order
 from osmsyncd.erp.orders import fingerprint as order_fingerprint
 from osmsyncd.erp.products import FileChanges
@@ -51,6 +52,7 @@ from osmsyncd.errors import ErpError
 from osmsyncd.provider import Finding
 from osmsyncd.records import Article
 from osmsyncd.records import Customer
+from osmsyncd.records import ErpOrder
 from osmsyncd.records import Resource
 from osmsyncd.records import ShopOrder
 from osmsyncd.records import ShopProduct
@@ -159,6 +161,12 @@ class OsmRepository:
         return self._write(lambda db: apply_customer(db, settings, customer))
 
     # -- orders ----------------------------------------------------------------
+
+    def orders(
+        self, since: datetime | None, ids: Iterable[int] | None = None
+    ) -> Iterator[list[ErpOrder]]:
+        with self._errors():
+            yield from read_orders(self.engine, since, ids)
 
     def order_fingerprint(self, settings: ConnectionSettings, order: ShopOrder) -> str:
         return order_fingerprint(settings, order)

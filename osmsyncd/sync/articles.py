@@ -125,8 +125,20 @@ def _select(
     if since is None:
         checked = {str(i) for i in changed} | set(bindings)
         return None, checked, cursor
-    ids = set(changed) | retry
+    ids = set(changed) | retry | _quantity_unknown(bindings)
     return ids, {str(i) for i in ids}, cursor
+
+
+def _quantity_unknown(bindings: dict[str, Binding]) -> set[int]:
+    """Products whose shop quantity moved by itself (an exported order's sale),
+    unchanged in OSM since: their quantity is pushed again."""
+    return {
+        int(key)
+        for key, binding in bindings.items()
+        if key.isdigit()
+        and QUANTITY in binding.values
+        and binding.values[QUANTITY] is None
+    }
 
 
 def _record_id(record: str, bindings: dict[str, Binding]) -> int:

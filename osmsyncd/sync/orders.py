@@ -12,9 +12,9 @@ import structlog
 
 from osmsyncd.erp.interface import Applied
 from osmsyncd.erp.interface import Binding
-from osmsyncd.errors import ShopError
 from osmsyncd.records import Resource
 from osmsyncd.records import ShopOrder
+from osmsyncd.sync.order_export import OrderExport
 from osmsyncd.sync.plan import QUANTITY
 from osmsyncd.sync.runner import Context
 
@@ -122,6 +122,12 @@ def _plan(
     if bound is None and order.placed_at < placed_since:
         ctx.count("unchanged")
         return
+    if (bound is not None and bound.exported) or (
+        bound is None and order.exported_from
+    ):
+        # Exported from OSM: the import leaves it alone.
+        ctx.count("unchanged")
+        return
     if bound is not None and bound.hash == ctx.erp.order_fingerprint(
         ctx.settings, order
     ):
@@ -135,8 +141,10 @@ def _plan(
 
 
 def export_orders(ctx: Context) -> None:
-    """Send OSM orders to the shop, where the provider supports it."""
-    raise ShopError(
-        f"the {ctx.settings.provider} provider cannot export orders; remove "
-        f'"orders" from connections.{ctx.connection}.export'
-    )
+    """Send OSM's customer orders to the shop: create once, then follow state."""
+    export = OrderExport(ctx)
+    export.read()
+    if ctx.options.dry_run:
+        export.plan()
+        return
+    export.write()

@@ -354,7 +354,7 @@ def test_any_history_ends_with_shop_and_osm_in_step(history):
     assert final.writes == 0 and final.failed == 0
     skus = [p.sku for p in shop.products.values()]
     assert sorted(skus) == ["A", "B", "C", "D"]
-    assert len(erp.orders) == len(shop.orders)
+    assert len(erp.imported_orders) == len(shop.orders)
     for erp_id, article in erp.items.items():
         sold = shop.live_sold(article.code)
         assert article.stock == start[erp_id] + restocked[erp_id] - sold
