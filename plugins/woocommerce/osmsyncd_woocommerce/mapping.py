@@ -38,6 +38,8 @@ from osmsyncd.records import ShopProduct
 CENT = Decimal("0.01")
 SLUG_LENGTH = 190
 PURCHASE_META = "_osmsyncd_purchase_price"
+# The meta row an order exported from OSM carries: OSM's order id.
+EXPORT_MARK = "_osmsyncd_erp_id"
 SOLD = frozenset({"processing", "on-hold", "completed"})
 RESTOCKED = frozenset({"cancelled", "refunded"})
 _FOLD = {
@@ -356,6 +358,7 @@ def shop_order(
         payment_method=str(order.get("payment_method") or ""),
         currency=str(order.get("currency") or "EUR"),
         note=text(order.get("customer_note")),
+        exported_from=_meta(order.get("meta_data")).get(EXPORT_MARK, ""),
     )
 
 

@@ -13,7 +13,9 @@ Request counts (N articles with one image each, M orders):
   ``write_products`` on unchanged data sends ⌈N/100⌉ batch POSTs without
   images (known images are never sent again);
 - importing M orders: ⌈M/95⌉ GETs (pages of 100 overlapping by 5), plus
-  1 GET of refunds per order that has refunds.
+  1 GET of refunds per order that has refunds;
+- exporting M OSM orders: ⌈M/100⌉ batch POSTs, plus 1 GET per e-mail of a
+  customer without a bound account (see ``orders``).
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ from osmsyncd.config import ConnectionSettings
 from osmsyncd.errors import ShopError
 from osmsyncd.provider import CustomerWrite
 from osmsyncd.provider import Finding
+from osmsyncd.provider import OrderWrite
 from osmsyncd.provider import Outcome
 from osmsyncd.provider import ProductWrite
 from osmsyncd.provider import Provider
@@ -42,6 +45,7 @@ from osmsyncd.records import ShopProduct
 from osmsyncd_woocommerce import accounts
 from osmsyncd_woocommerce import checks
 from osmsyncd_woocommerce import feeds
+from osmsyncd_woocommerce import orders as orders_out
 from osmsyncd_woocommerce.client import WooClient
 from osmsyncd_woocommerce.mapping import ShopFacts
 from osmsyncd_woocommerce.mapping import shop_customer
@@ -182,6 +186,13 @@ class WooCommerceProvider(Provider):
         params = feeds.since_params(cursor, placed_since)
         rows = feeds.scan(self.client, "orders", params)
         yield from feeds.hand_out(rows, self._order, cursor)
+
+    def write_orders(self, orders: Sequence[Any]) -> list[Outcome]:
+        writes: list[OrderWrite] = list(orders)
+        return orders_out.write_orders(self.client, self.settings, writes)
+
+    def find_orders(self, erp_ids: Sequence[str], since: datetime) -> dict[str, str]:
+        return orders_out.find_orders(self.client, erp_ids, since)
 
     def _order(self, row: dict[str, Any]) -> ShopOrder:
         refunds: list[dict[str, Any]] = []
