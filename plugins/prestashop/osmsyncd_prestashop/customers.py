@@ -123,7 +123,13 @@ class CustomerWriter:
         self.facts = facts
         self.places = Places(client)
 
-    def write(self, writes: Sequence[CustomerWrite]) -> list[Outcome]:
+    def write(
+        self,
+        writes: Sequence[CustomerWrite],
+        addresses: dict[str, str] | None = None,
+    ) -> list[Outcome]:
+        """Accounts and their ``OSM`` addresses; ``addresses`` receives the
+        address id of each written customer, by outcome key."""
         outcomes: dict[str, Outcome] = {}
         pending: list[tuple[CustomerWrite, str | None]] = []
         for write in writes:
@@ -145,14 +151,16 @@ class CustomerWriter:
         ]
         ids = [shop_id for _, shop_id in resolved if shop_id]
         current = {str(r["id"]): r for r in self.client.by_ids("customers", ids)}
-        addresses = self._our_addresses(ids)
+        ours = self._our_addresses(ids)
 
         for write, shop_id in resolved:
             key = str(write.customer.erp_id or write.customer.email)
             adopted = bool(shop_id) and not write.shop_id
             try:
                 account = self._account(write.customer, current.get(str(shop_id)))
-                self._address(write.customer, account, addresses.get(account))
+                address = self._address(write.customer, account, ours.get(account))
+                if addresses is not None and address is not None:
+                    addresses[key] = address
                 outcomes[key] = Outcome(key=key, shop_id=account, adopted=adopted)
             except ShopError as exc:
                 log.warning("customer_write_failed", key=key, error=str(exc))
@@ -218,12 +226,13 @@ class CustomerWriter:
 
     def _address(
         self, customer: Customer, account: str, current: dict[str, Any] | None
-    ) -> None:
+    ) -> str | None:
+        """Write the account's ``OSM`` address; its id, None when there is none."""
         source = customer.address or Address()
         if customer.address is None and not (
             customer.vat_number or customer.fiscal_code
         ):
-            return
+            return str(current["id"]) if current is not None else None
         country = self.places.country(source.country)
         wanted: dict[str, str] = {
             "id_customer": account,
@@ -246,8 +255,8 @@ class CustomerWriter:
             "phone": _NOT_IN_PHONES.sub("", source.phone or customer.phone)[:32],
         }
         if current is None:
-            self.client.create("addresses", Entity("address", dict(wanted)))
-            return
+            echo = self.client.create("addresses", Entity("address", dict(wanted)))
+            return str(echo["id"])
         changed: dict[str, FieldValue] = {
             name: value
             for name, value in wanted.items()
@@ -258,3 +267,4 @@ class CustomerWriter:
             self.client.patch(
                 "addresses", Entity("address", {"id": str(current["id"]), **changed})
             )
+        return str(current["id"])

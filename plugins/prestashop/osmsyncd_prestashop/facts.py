@@ -31,6 +31,9 @@ CONFIG_KEYS = (
     "PS_OS_REFUND",
     "PS_OS_ERROR",
     "PS_OS_WS_PAYMENT",
+    "PS_OS_BANKWIRE",
+    "PS_OS_PREPARATION",
+    "PS_OS_SHIPPING",
 )
 DATE_FORMAT = "%Y-%m-%d %H:%M:%S"
 

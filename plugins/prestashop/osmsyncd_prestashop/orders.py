@@ -38,6 +38,7 @@ from osmsyncd_prestashop.client import PrestaShopClient
 from osmsyncd_prestashop.client import bracket
 from osmsyncd_prestashop.facts import ShopFacts
 from osmsyncd_prestashop.facts import load_order_states
+from osmsyncd_prestashop.order_writer import exported_from
 
 log = structlog.get_logger(__name__)
 
@@ -282,6 +283,7 @@ class OrderReader:
             currency=self._currencies.get(int(row.get("id_currency") or 0), "EUR")
             or "EUR",
             note=str(row.get("note") or ""),
+            exported_from=exported_from(row.get("note")),
         )
 
     def _line(self, order_id: str, detail: dict[str, Any]) -> OrderLine:

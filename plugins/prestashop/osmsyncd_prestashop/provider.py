@@ -19,7 +19,11 @@ Requests it makes (a page is 100 products or 50 orders):
   customers, addresses) plus, the first time they are met, up to 4 for
   country, province, carrier and currency codes, and 1 for histories when
   a page holds a cancelled or refunded order; later runs add 1 GET for
-  orders changed since the watermark (and 3 per page of those).
+  orders changed since the watermark (and 3 per page of those);
+- exporting OSM orders: per batch of new orders 8 GETs, then per order a
+  cart POST and an order POST, plus the customer's account and address
+  when new and an ``order_histories`` POST when OSM's state is not the one
+  the order lands in; state changes 1 GET and 1 POST each (``order_writer``).
 """
 
 from __future__ import annotations
@@ -35,6 +39,7 @@ from typing import Any
 from osmsyncd.config import ConnectionSettings
 from osmsyncd.provider import CustomerWrite
 from osmsyncd.provider import Finding
+from osmsyncd.provider import OrderWrite
 from osmsyncd.provider import Outcome
 from osmsyncd.provider import ProductWrite
 from osmsyncd.provider import Provider
@@ -50,6 +55,7 @@ from osmsyncd_prestashop.customers import find_accounts
 from osmsyncd_prestashop.facts import ShopFacts
 from osmsyncd_prestashop.facts import load_facts
 from osmsyncd_prestashop.feeds import Feed
+from osmsyncd_prestashop.order_writer import OrderWriter
 from osmsyncd_prestashop.orders import OrderReader
 from osmsyncd_prestashop.products import ProductWriter
 from osmsyncd_prestashop.products import find_by_reference
@@ -160,6 +166,15 @@ class PrestaShopProvider(Provider):
         if self._orders is None:
             self._orders = OrderReader(self.client, self.facts())
         return self._orders.changed(cursor, placed_since)
+
+    def write_orders(self, orders: Sequence[Any]) -> list[Outcome]:
+        writes: list[OrderWrite] = list(orders)
+        return OrderWriter(self.client, self.facts(), self.settings).write(writes)
+
+    def find_orders(self, erp_ids: Sequence[str], since: datetime) -> dict[str, str]:
+        return OrderWriter(self.client, self.facts(), self.settings).find(
+            erp_ids, since
+        )
 
 
 def create(settings: ConnectionSettings, stop: threading.Event) -> Provider:
