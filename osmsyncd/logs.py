@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import logging
 import sys
+import threading
 from collections.abc import Iterable
 from collections.abc import MutableMapping
 from typing import Any
@@ -145,11 +146,25 @@ def _flat(value: Any) -> str:
     return str(value)
 
 
+_stderr_lock = threading.Lock()
+
+
+def _write_line(text: str) -> None:
+    """One line to whatever ``sys.stderr`` is at the moment, in one write.
+
+    The engine logs from several threads; a lock keeps one line from being
+    split by another.
+    """
+    with _stderr_lock:
+        sys.stderr.write(text + "\n")
+        sys.stderr.flush()
+
+
 class _StderrLogger:
-    """Writes rendered lines to whatever ``sys.stderr`` is at the moment."""
+    """Writes rendered lines to stderr."""
 
     def msg(self, message: str) -> None:
-        print(message, file=sys.stderr, flush=True)
+        _write_line(message)
 
     debug = info = warning = warn = error = critical = exception = msg
 
@@ -164,7 +179,7 @@ class _JournalLogger:
         if not self.sender.send(fields):
             # stderr is the journal stream: systemd reads the <N> prefix.
             priority = fields.get("PRIORITY", "6")
-            print(f"<{priority}>{fields['MESSAGE']}", file=sys.stderr, flush=True)
+            _write_line(f"<{priority}>{fields['MESSAGE']}")
 
     debug = info = warning = warn = error = critical = exception = msg
 

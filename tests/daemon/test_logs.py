@@ -5,6 +5,7 @@ import logging
 import os
 import socket
 import sys
+import threading
 
 import pytest
 import structlog
@@ -197,3 +198,32 @@ def test_registered_secrets_never_reach_any_output(stderr_file):
     assert "RuntimeError: token *** refused" in events[2]["exception"]
     assert "ck_live123" not in text and "cs_hidden456" not in text
     assert logs.redact_text("key=ck_live123") == "key=***"
+
+
+def test_lines_logged_from_many_threads_stay_whole(stderr_file):
+    """Events logged at once from eight threads come out as whole JSON lines."""
+    logs.configure_logging("info")
+    stderr_file.take()
+
+    def burst(worker: int) -> None:
+        for n in range(800):
+            log.info("burst", worker=worker, n=n, text="x" * 300)
+
+    threads = [threading.Thread(target=burst, args=(w,)) for w in range(8)]
+    # Switch threads as often as possible, as network waits do in a run.
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)
+    try:
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    finally:
+        sys.setswitchinterval(interval)
+
+    lines = stderr_file.lines()
+    assert len(lines) == 6400
+    events = [json.loads(line) for line in lines]
+    assert {(e["worker"], e["n"]) for e in events} == {
+        (w, n) for w in range(8) for n in range(800)
+    }
