@@ -10,14 +10,17 @@ with an amount (shipping, a discount) fails the order, and the cart goes
 with the shop's free carrier.
 
 A created order carries in its private ``note`` a mark with OSM's id, which
-keeps the order import away and lets a lost create be found. Later writes
-change only the state, through ``order_histories`` as the back office does.
+keeps the order import away and lets a lost create be found; PrestaShop
+drops a note sent with the order, so it is written right after (PATCH, from
+PrestaShop 8). Later writes change only the state, through
+``order_histories`` as the back office does.
 
 Requests for a batch of creates: 3 GETs for the customers (accounts, their
 rows, their addresses), 1 for their countries, 1 for the products' prices, 2
-for the tax rules, 1 for the free carrier; then per order a cart POST and an
-order POST, plus an account and an address POST for a new customer and an
-``order_histories`` POST when OSM's state is not the one the order lands in.
+for the tax rules, 1 for the free carrier; then per order a cart POST, an
+order POST and the note's PATCH, plus an account and an address POST for a
+new customer and an ``order_histories`` POST when OSM's state is not the
+one the order lands in.
 A batch of state changes: 1 GET, and 1 POST per order whose state moves.
 """
 
@@ -365,29 +368,41 @@ class OrderWriter:
         )
         shop_id = str(echo["id"])
         log.info("order_created", erp_id=key, shop_id=shop_id, total=str(total))
-        return self._settle(write, shop_id, echo, note)
+        return self._settle(write, shop_id, note)
 
-    def _settle(
-        self, write: OrderWrite, shop_id: str, echo: dict[str, Any], note: str
-    ) -> Outcome:
-        """Keep the mark, then bring the new order to OSM's state."""
+    def _settle(self, write: OrderWrite, shop_id: str, note: str) -> Outcome:
+        """Mark the new order, then bring it to OSM's state.
+
+        Creating an order rebuilds it from the cart, leaving out the note
+        sent along: it is written again, and the answer tells the state the
+        order landed in. Once the order exists, the outcome is a success:
+        a refusal here is a warning, never a reason to create it again.
+        """
         key = _key(write)
         warnings: list[str] = []
-        if exported_from(echo.get("note")) != key and self.client.patch_supported:
-            # Order creation rebuilds the order from the cart, dropping the note.
-            self.client.patch("orders", Entity("order", {"id": shop_id, "note": note}))
-        landed = int(echo.get("current_state") or 0)
         state, guessed = shop_state(self.settings, self.facts, write.order.status)
         if guessed:
             warnings.append(guessed)
-        if landed == self.facts.state_id("PS_OS_ERROR"):
-            # Not valid and no stock moved: moving it on would hide the fault.
-            warnings.append(
-                "the order landed in Payment error: the shop computed another "
-                "total; correct it in the shop"
-            )
-        elif state != landed:
-            self._history(shop_id, state)
+        try:
+            if self.client.patch_supported:
+                row = self.client.patch(
+                    "orders", Entity("order", {"id": shop_id, "note": note})
+                )
+            else:
+                [row] = self.client.by_ids("orders", [shop_id], "[id,current_state]")
+            landed = int(row.get("current_state") or 0)
+            if landed == self.facts.state_id("PS_OS_ERROR"):
+                # Not valid and no stock moved: moving it on would hide that.
+                warnings.append(
+                    "the order landed in Payment error: the shop computed another "
+                    "total; correct it in the shop"
+                )
+            elif state != landed:
+                self._history(shop_id, state)
+        except ShopError as exc:
+            if _ambiguous(exc):
+                raise
+            warnings.append(f"the order was created but not brought in step: {exc}")
         return Outcome(key=key, shop_id=shop_id, warnings=tuple(warnings))
 
 

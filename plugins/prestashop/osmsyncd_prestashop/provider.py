@@ -21,9 +21,10 @@ Requests it makes (a page is 100 products or 50 orders):
   a page holds a cancelled or refunded order; later runs add 1 GET for
   orders changed since the watermark (and 3 per page of those);
 - exporting OSM orders: per batch of new orders 8 GETs, then per order a
-  cart POST and an order POST, plus the customer's account and address
-  when new and an ``order_histories`` POST when OSM's state is not the one
-  the order lands in; state changes 1 GET and 1 POST each (``order_writer``).
+  cart POST, an order POST and a PATCH of its note, plus the customer's
+  account and address when new and an ``order_histories`` POST when OSM's
+  state is not the one the order lands in; state changes 1 GET and 1 POST
+  each (``order_writer``).
 """
 
 from __future__ import annotations
