@@ -206,6 +206,10 @@ class HttpClient:
                     exc, requests.exceptions.ReadTimeout
                 )
                 self._log_failure(method, url, attempt, str(last))
+                if isinstance(exc, requests.exceptions.SSLError):
+                    # A certificate refused now is refused on every retry:
+                    # the fix is in the config, not in waiting.
+                    raise last from exc
                 if sent and not safe:
                     raise last from exc
                 self._sleep(self._delay(attempt, None))
