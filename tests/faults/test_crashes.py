@@ -33,7 +33,7 @@ from tests.faults.shops import ShopProcess
 
 pytestmark = [pytest.mark.mysql, pytest.mark.slow]
 
-SCENARIOS = 6
+SCENARIOS = 5
 # Log events of a clean run of each job on this catalogue (measured): a cut
 # point is drawn among them, so it always lands before the run's end.
 EXPORT_EVENTS = ("http_request",)
