@@ -18,6 +18,7 @@ from collections.abc import Iterator
 from collections.abc import Mapping
 from collections.abc import Sequence
 from datetime import UTC
+from datetime import date
 from datetime import datetime
 from datetime import timedelta
 from decimal import Decimal
@@ -124,7 +125,11 @@ class FakeErp:
         return EPOCH + timedelta(seconds=tick)
 
     def add_order(
-        self, email: str, lines: Iterable[tuple[int, int]], status: str = "Accettato"
+        self,
+        email: str,
+        lines: Iterable[tuple[int, int]],
+        status: str = "Accettato",
+        day: date | None = None,
     ) -> int:
         """A customer order typed into OSM: lines of (article id, quantity)."""
         erp_id = 1000 + len(self.typed_orders)
@@ -132,6 +137,7 @@ class FakeErp:
             "email": email,
             "lines": list(lines),
             "status": status,
+            "day": day or EPOCH.date(),
             "updated": self.tick(),
         }
         return erp_id
@@ -244,7 +250,7 @@ class FakeErp:
                 ErpOrder(
                     erp_id=erp_id,
                     number=str(erp_id),
-                    date=None,
+                    date=typed["day"],
                     customer=dataclasses.replace(
                         customer, erp_id=self._customer(customer)
                     ),

@@ -1,7 +1,9 @@
 """Order export runs: OSM customer orders out to the shop, their state after.
 
 An order is created in the shop once; later runs send only its state, since
-a shop keeps the lines an order was placed with. Its binding (resource
+a shop keeps the lines an order was placed with. Orders dated before the
+connection's start (``orders_since``, else its first real run) and drafts
+stay in OSM. Its binding (resource
 orders, values ``direction = "export"``) tells the order import to leave
 the shop's copy alone. Before a create the binding holds a pending shop id:
 if the create's answer is lost, the next run looks the order up by the mark
@@ -15,6 +17,7 @@ import json
 from dataclasses import asdict
 from dataclasses import dataclass
 from datetime import UTC
+from datetime import date
 from datetime import datetime
 from datetime import timedelta
 
@@ -95,6 +98,7 @@ class OrderExport:
         self.newest: datetime | None = None
         self.retry_from: datetime | None = None
         self.changed_at: dict[str, datetime | None] = {}
+        self.start = _start(ctx)
 
     # -- reading -------------------------------------------------------------
 
@@ -135,6 +139,10 @@ class OrderExport:
             return  # imported from a shop: it never goes back to one
         if binding is None and order.status == DRAFT:
             log.debug("order_draft_not_exported", erp_id=key, number=order.number)
+            return
+        if binding is None and order.date is not None and order.date < self.start:
+            # Orders from before the connection are history, not sales to send.
+            log.debug("order_before_start", erp_id=key, number=order.number)
             return
 
         stamp = fingerprint(order)
@@ -360,6 +368,15 @@ class OrderExport:
                     changed.append(binding)
         if changed:
             self.ctx.erp.save_bindings(changed)
+
+
+def _start(ctx: Context) -> date:
+    """The first order date that goes out: ``orders_since``, else the day of
+    the connection's first real run (as for imports)."""
+    if ctx.settings.orders_since is not None:
+        return ctx.settings.orders_since
+    started = ctx.erp.first_run_at(ctx.connection) or datetime.now(UTC)
+    return started.astimezone().date()
 
 
 def _since(binding: Binding | None) -> datetime:

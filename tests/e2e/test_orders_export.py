@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from decimal import Decimal
 
 import pytest
@@ -24,6 +25,9 @@ from tests.erp.osm import osm_customer
 from tests.erp.osm import osm_order
 
 pytestmark = pytest.mark.mysql
+
+# The typed order is dated 2026-02-01; older OSM orders would stay home.
+SINCE = date(2026, 1, 1)
 
 
 def _article(osm, code):
@@ -113,7 +117,7 @@ def test_woocommerce_gets_the_order_once_and_the_import_leaves_it(osm, tmp_path)
     with WooCommerce(seed=7) as shop:
         config = write_config(
             tmp_path, osm, "woocommerce", shop.url, shop.token,
-            export=["articles", "orders"],
+            export=["articles", "orders"], orders_since=SINCE,
         )  # fmt: skip
         order_id, first = _export_then_import(
             osm, config, [("E2E-001", 2), ("E2E-002", 1)]
@@ -144,7 +148,7 @@ def test_prestashop_gets_a_valid_order_once_and_the_import_leaves_it(osm, tmp_pa
     with PrestaShop(seed=7) as shop:
         config = write_config(
             tmp_path, osm, "prestashop", shop.url, shop.token,
-            export=["articles", "orders"],
+            export=["articles", "orders"], orders_since=SINCE,
         )  # fmt: skip
         order_id, first = _export_then_import(
             osm, config, [("E2E-001", 2), ("E2E-007", 1)]

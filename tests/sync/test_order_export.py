@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from decimal import Decimal
 
 import pytest
@@ -17,9 +18,9 @@ from tests.fakes import FakeShop
 from tests.fakes import fake_config
 
 
-def run(erp, shop, resource, direction, **options):
+def run(erp, shop, resource, direction, config=None, **options):
     return run_job(
-        fake_config(),
+        config or fake_config(),
         "shop",
         resource,
         direction,
@@ -200,3 +201,22 @@ def test_a_draft_waits_until_it_leaves_the_draft_state(world):
     confirmed = export_orders(erp, shop)
 
     assert (confirmed.created, len(shop.orders)) == (1, 1)
+
+
+def test_orders_dated_before_the_connections_start_stay_in_osm(world):
+    """OSM's order history is not sent on a first run; orders_since reaches
+    further back when the operator asks."""
+    erp, shop = world
+    old = erp.add_order("anna@example.com", [(2, 1)], day=date(2025, 12, 31))
+    erp.add_order("bruno@example.com", [(3, 1)], day=date(2026, 1, 1))
+
+    first = export_orders(erp, shop)
+    assert (first.created, first.failed) == (1, 0)
+    config = fake_config(orders_since=date(2025, 12, 1))
+    wider = run(erp, shop, Resource.ORDERS, Direction.EXPORT, config, full=True)
+
+    assert wider.created == 1
+    assert sorted(o.exported_from for o in shop.orders.values()) == [
+        str(old),
+        str(old + 1),
+    ]
