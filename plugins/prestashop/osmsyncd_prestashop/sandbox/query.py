@@ -7,6 +7,7 @@ it adds), so that a client meets the same errors as on a real shop.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Mapping
 from collections.abc import Sequence
@@ -112,6 +113,8 @@ class Condition:
     spec: Field
     kind: str  # eq, in, range, start, end, contains, gt, lt, not
     values: list[str]
+    # For "in": the values as numbers, as non-numeric text, and all as text.
+    sets: tuple[set[Decimal], set[str], set[str]] | None = None
 
 
 def parse_filters(
@@ -166,7 +169,10 @@ def _condition(spec: Field, raw: str) -> Condition:
     return Condition(spec, "eq", [raw])
 
 
+@functools.lru_cache(maxsize=1 << 17)
 def _number(text: str) -> Decimal | None:
+    # Cached: a list request compares the same stored values again and again,
+    # and most of them are not numbers (a failed parse is slow).
     try:
         return Decimal(text)
     except InvalidOperation:
@@ -188,7 +194,7 @@ def _holds(condition: Condition, value: str) -> bool:
     if kind == "eq":
         return _compare(value, values[0]) == 0 if value else values[0] == value
     if kind == "in":
-        return any(_compare(value, v) == 0 for v in values if v or not value)
+        return _one_of(condition, value)
     if kind == "not":
         return all(_compare(value, v) != 0 for v in values)
     if kind == "range":
@@ -204,6 +210,23 @@ def _holds(condition: Condition, value: str) -> bool:
     if kind == "lt":
         return _compare(value, values[0]) < 0
     return False
+
+
+def _one_of(condition: Condition, value: str) -> bool:
+    """``_compare(value, v) == 0`` for some ``v``, through sets made once.
+
+    Two numbers compare as numbers, anything else as lowercased text.
+    """
+    if condition.sets is None:
+        numbers = {n for v in condition.values if (n := _number(v)) is not None}
+        texts = {v.lower() for v in condition.values if _number(v) is None}
+        every = {v.lower() for v in condition.values}
+        condition.sets = (numbers, texts, every)
+    numbers, texts, every = condition.sets
+    number = _number(value)
+    if number is None:
+        return value.lower() in every
+    return number in numbers or value.lower() in texts
 
 
 def matches(

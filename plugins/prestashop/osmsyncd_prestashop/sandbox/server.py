@@ -241,6 +241,8 @@ class Sandbox:
             if row is None:
                 raise KeyError(f"{resource} {row_id} does not exist")
             row.update(values)
+            # Stored again so that the table's indexes follow the new values.
+            self.shop.store.tables[resource][row_id] = row
 
     def requests_made(self) -> list[tuple[str, str]]:
         return list(self.log)

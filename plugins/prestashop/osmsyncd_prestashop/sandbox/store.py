@@ -86,14 +86,84 @@ def _empty(spec: Field) -> str:
     return ""
 
 
+# Reference fields looked up by value, which no write changes once a row
+# exists: indexed, so that a catalogue of 50,000 products stays as quick to
+# answer as one of 50.
+INDEXED = {
+    "stock_availables": ("id_product",),
+    "order_details": ("id_order",),
+    "order_carriers": ("id_order",),
+}
+
+
+class Table(dict[int, Row]):
+    """The rows of one resource by id, with indexes on ``keys``."""
+
+    def __init__(self, keys: tuple[str, ...] = ()) -> None:
+        super().__init__()
+        self.indexes: dict[str, dict[str, dict[int, None]]] = {k: {} for k in keys}
+
+    def __setitem__(self, row_id: int, row: Row) -> None:
+        self._unindex(row_id)
+        super().__setitem__(row_id, row)
+        for key, index in self.indexes.items():
+            index.setdefault(str(row.get(key)), {})[row_id] = None
+
+    def __delitem__(self, row_id: int) -> None:
+        self._unindex(row_id)
+        super().__delitem__(row_id)
+
+    def pop(self, row_id: int, *default: Any) -> Any:
+        self._unindex(row_id)
+        return super().pop(row_id, *default)
+
+    def ids_with(self, key: str, value: str) -> list[int]:
+        return sorted(self.indexes[key].get(value, ()))
+
+    def _unindex(self, row_id: int) -> None:
+        old = self.get(row_id)
+        if old is None:
+            return
+        for key, index in self.indexes.items():
+            index.get(str(old.get(key)), {}).pop(row_id, None)
+
+
+class ImageTable(dict[int, StoredImage]):
+    """Stored images by id, and by product."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.by_product: dict[int, dict[int, StoredImage]] = {}
+
+    def __setitem__(self, image_id: int, image: StoredImage) -> None:
+        self._unindex(image_id)
+        super().__setitem__(image_id, image)
+        self.by_product.setdefault(image.product_id, {})[image_id] = image
+
+    def __delitem__(self, image_id: int) -> None:
+        self._unindex(image_id)
+        super().__delitem__(image_id)
+
+    def pop(self, image_id: int, *default: Any) -> Any:
+        self._unindex(image_id)
+        return super().pop(image_id, *default)
+
+    def _unindex(self, image_id: int) -> None:
+        old = self.get(image_id)
+        if old is not None:
+            self.by_product.get(old.product_id, {}).pop(image_id, None)
+
+
 class Store:
     """Tables of rows, guarded by one lock so that a request sees one state."""
 
     def __init__(self) -> None:
         self.lock = threading.RLock()
-        self.tables: dict[str, dict[int, Row]] = {name: {} for name in RESOURCES}
+        self.tables: dict[str, dict[int, Row]] = {
+            name: Table(INDEXED.get(name, ())) for name in RESOURCES
+        }
         self.next_ids: dict[str, int] = {name: 1 for name in RESOURCES}
-        self.images: dict[int, StoredImage] = {}
+        self.images: dict[int, StoredImage] = ImageTable()
         self.next_image_id = 1
 
     def definition(self, resource: str) -> ResourceDef:
@@ -143,9 +213,16 @@ class Store:
 
     def find(self, resource: str, **values: str) -> list[Row]:
         """Rows whose fields equal the given strings (case-sensitive)."""
+        table = self.tables[resource]
+        indexed = [k for k in values if isinstance(table, Table) and k in table.indexes]
+        if indexed and isinstance(table, Table):
+            key = indexed[0]
+            candidates = [table[i] for i in table.ids_with(key, values[key])]
+        else:
+            candidates = self.rows(resource)
         return [
             row
-            for row in self.rows(resource)
+            for row in candidates
             if all(str(row.get(key)) == value for key, value in values.items())
         ]
 
@@ -163,5 +240,8 @@ class Store:
         self.insert("configurations", {"name": name, "value": value})
 
     def product_images(self, product_id: int) -> list[StoredImage]:
-        found = [i for i in self.images.values() if i.product_id == product_id]
+        if isinstance(self.images, ImageTable):
+            found = list(self.images.by_product.get(product_id, {}).values())
+        else:
+            found = [i for i in self.images.values() if i.product_id == product_id]
         return sorted(found, key=lambda image: image.position)
