@@ -212,7 +212,8 @@ class HttpClient:
                     raise last from exc
                 if sent and not safe:
                     raise last from exc
-                self._sleep(self._delay(attempt, None))
+                if attempt < self.attempts:
+                    self._sleep(self._delay(attempt, None))
                 continue
 
             elapsed = time.monotonic() - started
@@ -248,7 +249,8 @@ class HttpClient:
                 if problem is not None:
                     raise last
                 return response
-            self._sleep(self._delay(attempt, response.headers.get("Retry-After")))
+            if attempt < self.attempts:
+                self._sleep(self._delay(attempt, response.headers.get("Retry-After")))
 
         assert last is not None
         raise last
@@ -281,7 +283,20 @@ class HttpClient:
                 "the shop's TLS certificate was not accepted: install its CA, "
                 "or set verify_tls = false on the connection"
             )
-        return self.redact(f"could not reach the shop: {type(exc).__name__}")
+        where = urlsplit(self.base_url).netloc
+        text = str(exc).lower()
+        reason = type(exc).__name__
+        for clue, said in (
+            ("refused", "connection refused (is the shop's web server running?)"),
+            ("name or service not known", "its host name does not resolve"),
+            ("nodename nor servname", "its host name does not resolve"),
+            ("reset by peer", "the connection was reset"),
+            ("aborted", "the connection was closed"),
+        ):
+            if clue in text:
+                reason = said
+                break
+        return self.redact(f"could not reach the shop at {where}: {reason}")
 
     def _log_failure(self, method: str, url: str, attempt: int, what: str) -> None:
         log.warning(
