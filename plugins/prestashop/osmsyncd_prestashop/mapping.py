@@ -140,6 +140,8 @@ class ProductPlan:
         self.name = name
         self.link = link_rewrite(article)
         self.ean = article.barcode if valid_ean13(article.barcode.strip()) else ""
+        if article.barcode.strip() and not self.ean:
+            self.notes.append("barcode_dropped")
         self.tax_group = facts.tax_groups.get(rate_key(article.vat_rate))
         categories = [str(c) for c in write.category_ids if str(c).strip()]
         self.categories = categories or [str(facts.home_category)]

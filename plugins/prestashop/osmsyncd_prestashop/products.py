@@ -196,13 +196,13 @@ class ProductWriter:
             item.current = echo
             item.stock_quantity = 0
             self._note(plan, code)
-            log.info("product_created", code=code, shop_id=item.shop_id)
+            log.debug("product_posted", code=code, shop_id=item.shop_id)
         else:
             changes = plan.changes(item.current)
             if changes is not None:
                 self._note(plan, code)
                 item.current = self._update(item, changes)
-                log.info("product_updated", code=code, shop_id=item.shop_id)
+                log.debug("product_patched", code=code, shop_id=item.shop_id)
         rows = (item.current or {}).get("associations", {}).get("stock_availables", [])
         # TODO(#6): combinations (variants) keep their own stock rows; OSM
         # articles have no variants yet, so only the product's row is written.
@@ -215,6 +215,13 @@ class ProductWriter:
     def _note(self, plan: ProductPlan, code: str) -> None:
         if "name_cleaned" in plan.notes:
             log.warning("product_name_cleaned", code=code, name=plan.name)
+        if "barcode_dropped" in plan.notes:
+            log.warning(
+                "barcode_not_sent",
+                code=code,
+                barcode=plan.write.article.barcode,
+                reason="not a valid EAN-13 (PrestaShop's ean13 takes no other)",
+            )
 
     def _update(self, item: Done, changes: Entity) -> dict[str, Any]:
         try:

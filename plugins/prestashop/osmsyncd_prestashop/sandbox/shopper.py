@@ -176,8 +176,7 @@ class Shopper:
         if product not in self._rates:
             row = self.call(
                 "GET",
-                f"products?display=full&filter[id]=[{product}]"
-                "&price[final][use_tax]=1",
+                f"products?display=full&filter[id]=[{product}]&price[final][use_tax]=1",
             )["products"][0]
             net = Decimal(str(row["price"]))
             final = Decimal(str(row["final"]))
