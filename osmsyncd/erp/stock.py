@@ -113,7 +113,10 @@ def settle_order_stock(
         if delta > 0:
             text = f"Scarico e-commerce {order.connection} ordine #{order.number}"
         else:
-            text = f"Carico e-commerce {order.connection} ordine #{order.number} (reso)"
+            text = (
+                f"Carico e-commerce {order.connection} ordine #{order.number} "
+                "(annullato o rimborsato)"
+            )
         movement = move_stock(db, key[1], -delta, text, order.sede, today)
         db.execute(
             insert(OsmsyncStockMove).values(
