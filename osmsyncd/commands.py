@@ -104,7 +104,7 @@ def _systemd_runs(unit: str) -> bool:
 
 
 def _daemon_pid() -> int:
-    path = pidfile_path() or Path("/run/osmsyncd") / "osmsyncd.pid"
+    path = pidfile_path()
     try:
         pid = int(path.read_text().strip())
         command = Path(f"/proc/{pid}/cmdline").read_bytes()

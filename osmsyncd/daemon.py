@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 import queue
 import signal
+import tempfile
 import threading
 import time
 import uuid
@@ -69,10 +70,17 @@ def new_run_id() -> str:
     return uuid.uuid4().hex[:12]
 
 
-def pidfile_path() -> Path | None:
-    """``$RUNTIME_DIRECTORY/osmsyncd.pid``, or None outside systemd's dirs."""
-    folder = os.environ.get("RUNTIME_DIRECTORY", "").split(":")[0]
-    return Path(folder) / PIDFILE_NAME if folder else None
+def pidfile_path() -> Path:
+    """Where ``run`` writes its pid and ``reload`` finds it.
+
+    systemd's ``RuntimeDirectory`` under the unit; the user's runtime folder,
+    or a per-user file in the temporary folder, when run by hand.
+    """
+    for variable in ("RUNTIME_DIRECTORY", "XDG_RUNTIME_DIR"):
+        folder = os.environ.get(variable, "").split(":")[0]
+        if folder:
+            return Path(folder) / PIDFILE_NAME
+    return Path(tempfile.gettempdir()) / f"osmsyncd-{os.getuid()}.pid"
 
 
 class Daemon:
@@ -258,6 +266,9 @@ class Daemon:
 
     def _write_pidfile(self) -> Path | None:
         path = pidfile_path()
-        if path is not None:
+        try:
             path.write_text(f"{os.getpid()}\n")
+        except OSError as exc:
+            log.warning("pidfile_not_written", path=str(path), error=str(exc))
+            return None
         return path
