@@ -41,7 +41,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         args.arguments = extra
     elif extra:
         parser.error(f"unrecognized arguments: {' '.join(extra)}")
-    configure_logging(args.log_level)
+    configure_logging(args.log_level or _default_level(args.command))
 
     try:
         return dispatch(args)
@@ -113,6 +113,14 @@ def dispatch(args: argparse.Namespace) -> int:
     if command == "demo":
         return commands.demo(list(args.arguments))
     raise AssertionError(f"unhandled command {command}")
+
+
+def _default_level(command: str | None) -> str:
+    """Info for the daemon and for scripts; a person at a terminal running a
+    command reads its result on stdout and needs only warnings besides."""
+    if command != "run" and sys.stderr.isatty():
+        return "warning"
+    return "info"
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -196,8 +204,11 @@ def _add_common(parser: argparse.ArgumentParser, default: str | None) -> None:
     parser.add_argument(
         "--log-level",
         choices=LEVELS,
-        default=default if default is not None else "info",
-        help="least important events to log (default: info)",
+        default=default,
+        help=(
+            "least important events to log (default: info; warning for "
+            "commands other than run on a terminal)"
+        ),
     )
 
 
