@@ -279,8 +279,9 @@ def test_status_is_2_when_a_job_failed_or_a_record_keeps_failing(
     report = json.loads(capsys.readouterr().out)
 
     assert (healthy, unhealthy) == (0, 2)
-    assert "shop1:orders:import  2025-03-01T10:00:00+00:00  0.0      created 1, updated 0" in (
-        healthy_text
+    assert (
+        "shop1:orders:import  2025-03-01T10:00:00+00:00  0.0      created 1, updated 0"
+        in (healthy_text)
     )
     assert report["healthy"] is False and report["failing"][0]["record"] == "77"
 

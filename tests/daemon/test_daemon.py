@@ -90,7 +90,9 @@ def test_reload_and_stop_follow_the_notify_protocol(start, notify_socket, tmp_pa
     config.write_text(config.read_text().replace('interval = "2s"', 'interval = "2"'))
     daemon.signal(signal.SIGHUP)
     notify_socket.until(b"RELOADING=1")
-    assert b"reload failed (1 problem(s) in the config)" in notify_socket.until(b"READY=1")
+    assert b"reload failed (1 problem(s) in the config)" in notify_socket.until(
+        b"READY=1"
+    )
     rejected = daemon.log.wait_for("config_rejected")
     assert rejected["problem"].startswith("connections.shop1.interval: '2' is not")
     daemon.log.wait_for("job_started", connection="shop1")
