@@ -61,7 +61,7 @@ def open_erp(settings: ErpSettings, *, migrate: bool = True) -> OsmRepository:
     except ErpError:
         engine.dispose()
         raise
-    log.info("erp_opened", url=describe(engine.url), version=version)
+    log.debug("erp_opened", url=describe(engine.url), version=version)
 
     if migrate:
         try:
