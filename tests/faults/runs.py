@@ -62,12 +62,15 @@ def write_config(
 
 
 def config_for(folder: Path, osm: OsmRepository, shop: Any, **extra: Any) -> Path:
-    """The config of a PrestaShop connection from ``osm`` to ``shop``."""
+    """The config of a connection from ``osm`` to ``shop``, of its kind."""
+    provider = getattr(shop, "provider", None)
+    if provider is None:
+        provider = "woocommerce" if ":" in shop.token else "prestashop"
     return write_config(
         folder,
         osm.engine.url.render_as_string(hide_password=False),
         osm.files_dir or folder / "files",
-        "prestashop",
+        provider,
         shop.url,
         shop.token,
         **extra,

@@ -1,4 +1,4 @@
-"""A sandbox shop in a process of its own, and a view into it by webservice.
+"""A sandbox shop in a process of its own, and views into a shop by its API.
 
 The crash tests need the shop to outlive the osmsyncd processes they kill,
 so it runs as ``python -m osmsyncd_prestashop.sandbox``; what it holds is
@@ -10,12 +10,16 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import threading
 import xml.etree.ElementTree as ET
 from collections import Counter
 from collections.abc import Sequence
 from typing import Any
 
 import requests
+from osmsyncd_woocommerce.client import WooClient
+
+from osmsyncd.config import ConnectionSettings
 
 
 class ShopProcess:
@@ -28,11 +32,13 @@ class ShopProcess:
         latency_ms: int = 0,
         faults: Sequence[str] = (),
         https: bool = False,
+        provider: str = "prestashop",
     ) -> None:
+        self.provider = provider
         command = [
             sys.executable,
             "-m",
-            "osmsyncd_prestashop.sandbox",
+            f"osmsyncd_{provider}.sandbox",
             "--port",
             "0",
             "--seed",
@@ -65,7 +71,9 @@ class ShopProcess:
             self.process.kill()
             self.process.wait()
 
-    def view(self) -> ShopView:
+    def view(self) -> ShopView | WooView:
+        if self.provider == "woocommerce":
+            return WooView(self.url, self.token)
         return ShopView(self.url, self.token, verify=self.cafile or True)
 
 
@@ -138,3 +146,90 @@ class ShopView:
             first = names[0]["value"] if isinstance(names, list) else names
             counts[f"{row.get('id_parent')}/{first}"] += 1
         return {name: n for name, n in counts.items() if n > 1}
+
+
+# A WooCommerce order moves stock in these statuses (and gives it back after).
+SOLD = frozenset({"processing", "on-hold", "completed"})
+
+
+class WooView:
+    """What a WooCommerce shop holds, read through its REST API, in the
+    shape :class:`ShopView` gives (SKU as ``reference``, order number as
+    ``reference``, order lines as ``order_rows``)."""
+
+    def __init__(self, url: str, token: str) -> None:
+        settings = ConnectionSettings(
+            name="audit", provider="woocommerce", url=url, token=token, timeout=10
+        )
+        self.client = WooClient(settings, threading.Event())
+
+    def close(self) -> None:
+        self.client.close()
+
+    def _all(self, path: str, **params: Any) -> list[dict[str, Any]]:
+        return [row for page in self.client.pages(path, params) for row in page]
+
+    def _products(self) -> list[dict[str, Any]]:
+        return [
+            p for p in self._all("products", status="any") if p["status"] != "trash"
+        ]
+
+    def products(self) -> list[dict[str, Any]]:
+        return [
+            {
+                "id": p["id"],
+                "reference": p.get("sku") or "",
+                "active": "1" if p["status"] == "publish" else "0",
+            }
+            for p in self._products()
+        ]
+
+    def stock(self) -> dict[str, int]:
+        return {
+            str(p["id"]): int(p.get("stock_quantity") or 0) for p in self._products()
+        }
+
+    def image_count(self, product_id: str) -> int:
+        product = self.client.get(f"products/{product_id}")
+        return len(product.get("images") or [])
+
+    def orders(self) -> list[dict[str, Any]]:
+        skus = {p["id"]: p.get("sku") or "" for p in self._products()}
+        return [
+            {
+                "id": o["id"],
+                "reference": str(o["number"]),
+                "valid": "1" if o["status"] in SOLD else "0",
+                "associations": {
+                    "order_rows": [
+                        {
+                            "product_reference": line.get("sku")
+                            or skus.get(line.get("product_id"), ""),
+                            "product_quantity": str(line["quantity"]),
+                        }
+                        for line in o.get("line_items", [])
+                    ]
+                },
+            }
+            for o in self._all("orders", status="any")
+        ]
+
+    def duplicate_references(self) -> dict[str, int]:
+        counts = Counter(
+            str(p.get("reference") or "").strip().lower() for p in self.products()
+        )
+        return {ref: n for ref, n in counts.items() if ref and n > 1}
+
+    def duplicate_categories(self) -> dict[str, int]:
+        counts = Counter(
+            f"{c.get('parent')}/{c.get('name')}"
+            for c in self._all("products/categories")
+        )
+        return {name: n for name, n in counts.items() if n > 1}
+
+    def duplicate_emails(self) -> dict[str, int]:
+        counts = Counter(
+            str(c.get("email") or "").strip().lower()
+            for c in self._all("customers", role="all")
+        )
+        return {email: n for email, n in counts.items() if email and n > 1}
