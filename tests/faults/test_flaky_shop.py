@@ -15,7 +15,10 @@ import pytest
 from osmsyncd_prestashop.sandbox import Sandbox
 from osmsyncd_prestashop.sandbox import parse_fault
 from osmsyncd_prestashop.sandbox.shopper import Shopper
+from osmsyncd_woocommerce.sandbox import Sandbox as WooSandbox
+from osmsyncd_woocommerce.sandbox.shopper import Shopper as WooShopper
 
+from osmsyncd.demo.shops import serve_folder
 from tests.faults.audit import audit_catalogue
 from tests.faults.audit import audit_orders
 from tests.faults.audit import audit_shop_stock
@@ -26,6 +29,7 @@ from tests.faults.ledger import Findings
 from tests.faults.runs import config_for
 from tests.faults.runs import osmsyncd
 from tests.faults.shops import ShopView
+from tests.faults.shops import WooView
 
 pytestmark = pytest.mark.mysql
 
@@ -69,7 +73,7 @@ def events(runs, name):
 
 
 def audit_all(osm, shop, codes, ledger, fault):
-    view = ShopView(shop.url, shop.token)
+    view = (WooView if ":" in shop.token else ShopView)(shop.url, shop.token)
     try:
         found = Findings()
         found.extend(audit_catalogue(osm, view, codes))
@@ -215,3 +219,69 @@ def test_a_stripped_authorization_header_moves_the_key_to_the_query(
             assert stripped and "HTTP_AUTHORIZATION" in stripped[0]["fix"]
         assert all(shop.token not in done.stderr + done.stdout for done in runs)
         audit_all(small_osm, shop, CODES[:SMALL], ledger, fault)
+
+
+WOO_FAULTS = {
+    # fault: (rate, what a log line of its run says)
+    "500-after-write": (0.5, "500"),
+    "timeout": (0.25, "did not answer within 1 s"),
+    "truncated": (0.25, "cut short"),
+}
+
+
+def sell_woo(shop):
+    """Two orders of the first products, placed with the faults off."""
+    rates = dict(shop.faults.rates)
+    shop.faults.clear()
+    products = sorted(shop.admin_products(), key=lambda p: p["id"])
+    shopper = WooShopper(shop.url, shop.token)
+    try:
+        shopper.place_order([(products[0]["id"], 2), (products[1]["id"], 1)])
+        shopper.place_order([(products[2]["id"], 3)])
+    finally:
+        shopper.close()
+    shop.faults.rates.update(rates)
+
+
+@pytest.mark.parametrize("fault", sorted(WOO_FAULTS))
+def test_woocommerce_writes_whose_answer_was_lost_are_not_repeated(
+    fault, small_osm, tmp_path, ledger
+):
+    """On WooCommerce a batch the shop saved but answered with a 500, a cut
+    body or nothing within the timeout fails its records, logged with the
+    reason; the next runs find the products by SKU instead of creating them
+    again, and orders and stock end exact."""
+    rate, said = WOO_FAULTS[fault]
+    name = f"{fault} [woocommerce]"
+    images = serve_folder(small_osm.files_dir)
+    try:
+        with WooSandbox(seed=SEED) as shop:
+            config = config_for(
+                tmp_path,
+                small_osm,
+                shop,
+                timeout=1,
+                images_url=f"http://127.0.0.1:{images.server_address[1]}",
+            )
+            shop.faults.rates[fault] = rate
+            runs = until_clean(config, ledger, name, "articles", "--export")
+            sell_woo(shop)
+            runs += until_clean(config, ledger, name, "orders", "--import")
+            runs += until_clean(config, ledger, name, "articles", "--export")
+            shop.faults.clear()
+            fired = shop.faults.fired.get(fault, 0)
+            ledger.tried(name, fired)
+
+            assert fired >= 1
+            told = [
+                e
+                for done in runs
+                for e in done.events
+                if e.get("level") in ("warning", "error")
+                and said in str(e.get("reason") or e.get("error") or "")
+            ]
+            assert told, f"no warning says {said!r}"
+            assert all(shop.token.split(":")[1] not in d.stderr for d in runs)
+            audit_all(small_osm, shop, CODES[:SMALL], ledger, name)
+    finally:
+        images.shutdown()
