@@ -119,12 +119,17 @@ def cut_then_finish(config, ledger, fault, args, cut, events):
     killed = osmsyncd(
         config, "--log-level", "debug", *args, "--json", cut_after=cut, cut_on=events
     )
-    ledger.tried(fault)
     ledger.ran(fault, 2)
-    assert killed.killed and killed.returncode == -9, (
+    assert killed.killed, (
         f"cut point {cut} fell after the end of `{' '.join(args)}`: "
         f"lower its range\n{killed.stderr[-2000:]}"
     )
+    # On a busy machine the run may end in the moment the kill takes to
+    # land; that run was not cut, but the next one must still find it done.
+    if killed.returncode == -9:
+        ledger.tried(fault)
+    else:
+        assert killed.returncode == 0, killed.stderr[-2000:]
     finished = osmsyncd(config, *args, "--json")
     assert finished.returncode == 0, finished.stderr[-3000:]
     summary = finished.summaries()[0]

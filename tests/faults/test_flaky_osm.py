@@ -91,7 +91,7 @@ def test_osm_killed_mid_import_is_completed_exactly_by_the_next_run(
         assert exported.returncode == 0, exported.stderr[-2000:]
         products = sorted(shop.rows("products"), key=lambda p: int(p["id"]))
         shopper = Shopper(shop.url, shop.token)
-        for n in range(8):
+        for n in range(12):
             buyer = Buyer(
                 email=f"cliente{n % 3}@example.com",
                 last_name=("Neri", "Rossi", "Bianchi")[n % 3],
@@ -106,7 +106,7 @@ def test_osm_killed_mid_import_is_completed_exactly_by_the_next_run(
             "orders",
             "--import",
             "--json",
-            cut_after=3,
+            cut_after=2,
             cut_on=("order_created",),
             at_cut=own_mariadb.kill,
         )
@@ -116,7 +116,7 @@ def test_osm_killed_mid_import_is_completed_exactly_by_the_next_run(
         assert broken.killed and broken.returncode == 1, broken.stderr[-2000:]
         [summary] = broken.summaries()
         assert "cannot be reached" in summary["error"]
-        assert 3 <= summary["created"] < 8
+        assert 2 <= summary["created"] < 12
 
         done = osmsyncd(config, "sync", "orders", "--import", "--json")
         ledger.ran(fault)
@@ -134,4 +134,4 @@ def test_osm_killed_mid_import_is_completed_exactly_by_the_next_run(
         view.close()
         ledger.audited(fault, found)
         assert not found, found.describe()
-        assert len(own_osm.bindings(CONNECTION, Resource.ORDERS)) == 8
+        assert len(own_osm.bindings(CONNECTION, Resource.ORDERS)) == 12
