@@ -22,6 +22,7 @@ from urllib.parse import urlunsplit
 
 import requests
 import structlog
+import urllib3
 
 from osmsyncd.errors import Interrupted
 from osmsyncd.errors import ShopError
@@ -105,6 +106,23 @@ def expect_json(response: requests.Response) -> str | None:
     except ValueError:
         return "truncated or invalid JSON"
     return None
+
+
+def _may_have_arrived(exc: requests.RequestException) -> bool:
+    """Whether the shop may have received (and applied) the request.
+
+    Only a connection that never opened proves it did not: a reset or an
+    aborted connection after the request went out may follow a write the
+    shop already made, so a create is not sent again on that.
+    """
+    if isinstance(exc, requests.exceptions.ConnectTimeout):
+        return False
+    if isinstance(exc, requests.exceptions.SSLError):
+        return False
+    if isinstance(exc, requests.ConnectionError):
+        reason = getattr(exc.args[0], "reason", None) if exc.args else None
+        return not isinstance(reason, urllib3.exceptions.NewConnectionError)
+    return True
 
 
 class HttpClient:
@@ -202,9 +220,7 @@ class HttpClient:
                 )
             except requests.RequestException as exc:
                 last = ShopUnavailable(self._describe(exc))
-                sent = not isinstance(exc, requests.ConnectionError) or isinstance(
-                    exc, requests.exceptions.ReadTimeout
-                )
+                sent = _may_have_arrived(exc)
                 self._log_failure(method, url, attempt, str(last))
                 if isinstance(exc, requests.exceptions.SSLError):
                     # A certificate refused now is refused on every retry:
