@@ -182,7 +182,11 @@ def migrate(engine: Engine) -> int:
     Safe to call at every start; returns the schema version now in place.
     """
     with engine.begin() as connection:
-        StateBase.metadata.create_all(connection, checkfirst=True)
+        # One listing of the tables instead of one probe per state table:
+        # every run opens the database, so this is paid at every run.
+        present = set(inspect(connection).get_table_names())
+        if not present.issuperset(STATE_TABLES):
+            StateBase.metadata.create_all(connection, checkfirst=True)
         current = schema_version(connection)
 
         if current is None:
