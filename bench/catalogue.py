@@ -8,6 +8,7 @@ and images. The catalogue is the same for a given size on every run.
 from __future__ import annotations
 
 import random
+import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -36,6 +37,7 @@ CATEGORIES = (
 )  # fmt: skip
 SUBCATEGORIES = ("Base", "Premium", "Ricambi", "Accessori", "Offerte")
 PICTURE_SIZE = 8
+OVERLAP = 2.0
 
 
 @dataclass(frozen=True)
@@ -69,12 +71,18 @@ def articles(size: int) -> list[SeedArticle]:
                 stock=Decimal(draw.randrange(20, 400)),
                 category=category,
                 subcategory=subcategory,
-                barcodes=(f"2{n:011d}",),
+                barcodes=(ean13(f"2{n:011d}"),),
                 short_description=f"<p>Articolo numero <strong>{n}</strong>.</p>",
                 images=((f"bench-{n:06d}.png", png(colour, PICTURE_SIZE)),),
             )
         )
     return made
+
+
+def ean13(first12: str) -> str:
+    """The 13-digit barcode: ``first12`` and its check digit."""
+    total = sum(int(d) * (3 if i % 2 else 1) for i, d in enumerate(first12))
+    return first12 + str(-total % 10)
 
 
 @contextmanager
@@ -96,6 +104,10 @@ def throwaway_osm(size: int, folder: Path) -> Iterator[Osm]:
             ids = seed_articles(repository.engine, articles(size), files)
         finally:
             repository.close()
+        # A catalogue is older than the second of overlap every export reads
+        # again: without this the first cycles would re-read what was just
+        # seeded.
+        time.sleep(OVERLAP)
         yield Osm(url, files, sorted(ids.values()))
     finally:
         with admin.begin() as db:

@@ -64,6 +64,9 @@ def count_requests(counter: Counter[str]) -> None:
 
 def main(argv: list[str]) -> int:
     stats = Path(argv[0])
+    if TRACE:
+        with open(TRACE, "a") as trace:
+            trace.write(f"-- osmsyncd {' '.join(argv[1:])}\n")
     event.listen(Engine, "before_cursor_execute", count_statement)
     count_requests(requests)
     status = 1

@@ -36,7 +36,7 @@ def place_orders(shop: Shop, product_ids: Sequence[int], count: int) -> int:
     for n, basket in enumerate(chosen):
         buyer = n % BUYERS
         shares[buyer % IN_FLIGHT].append((buyer, basket))
-    place = {"prestashop": _prestashop}[shop.provider]
+    place = {"prestashop": _prestashop, "woocommerce": _woocommerce}[shop.provider]
     with ThreadPoolExecutor(IN_FLIGHT) as pool:
         return sum(pool.map(lambda share: place(shop, share), shares))
 
@@ -44,6 +44,24 @@ def place_orders(shop: Shop, product_ids: Sequence[int], count: int) -> int:
 def _prestashop(shop: Shop, share: list[tuple[int, list[tuple[int, int]]]]) -> int:
     from osmsyncd_prestashop.sandbox.shopper import Buyer
     from osmsyncd_prestashop.sandbox.shopper import Shopper
+
+    shopper = Shopper(shop.url, shop.token, timeout=60)
+    try:
+        for buyer, basket in share:
+            person = Buyer(
+                first_name="Cliente",
+                last_name="Rossi" + "abcdefghijklmnopqrstuvwxyz"[buyer % 26],
+                email=f"cliente{buyer}@example.com",
+            )
+            shopper.place_order(basket, person)
+    finally:
+        shopper.close()
+    return len(share)
+
+
+def _woocommerce(shop: Shop, share: list[tuple[int, list[tuple[int, int]]]]) -> int:
+    from osmsyncd_woocommerce.sandbox.shopper import Buyer
+    from osmsyncd_woocommerce.sandbox.shopper import Shopper
 
     shopper = Shopper(shop.url, shop.token, timeout=60)
     try:

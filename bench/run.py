@@ -22,6 +22,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from contextlib import ExitStack
 from dataclasses import asdict
 from dataclasses import dataclass
 from dataclasses import field
@@ -45,6 +46,7 @@ from bench.floor import floor_seconds  # noqa: E402
 from bench.orders import place_orders  # noqa: E402
 from bench.shops import Shop  # noqa: E402
 from bench.shops import cpu_seconds  # noqa: E402
+from bench.shops import file_server  # noqa: E402
 from bench.shops import sandbox  # noqa: E402
 from osmsyncd.logs import configure_logging  # noqa: E402
 
@@ -84,23 +86,27 @@ class Figures:
         return self.wall / self.floor_seconds if self.floor_seconds else 0.0
 
 
-def write_config(folder: Path, osm: Osm, shop: Shop, concurrency: int) -> Path:
+def write_config(
+    folder: Path, osm: Osm, shop: Shop, concurrency: int, images_url: str | None
+) -> Path:
+    """The connection a real shop would have: articles out, orders in."""
     token = folder / f"{shop.provider}.token"
     token.write_text(shop.token + "\n")
     token.chmod(0o600)
+    connection: dict[str, Any] = {
+        "provider": shop.provider,
+        "url": shop.url,
+        "token_file": str(token),
+        "export": ["articles"],
+        "import": ["orders"],
+        "timeout": 120,
+        "concurrency": concurrency,
+    }
+    if images_url:
+        connection["images_url"] = images_url
     config = {
         "erp": {"url": osm.url, "files_dir": str(osm.files_dir)},
-        "connections": {
-            "bench": {
-                "provider": shop.provider,
-                "url": shop.url,
-                "token_file": str(token),
-                "export": ["articles"],
-                "import": ["orders"],
-                "timeout": 120,
-                "concurrency": concurrency,
-            }
-        },
+        "connections": {"bench": connection},
     }
     path = folder / f"{shop.provider}.toml"
     path.write_bytes(tomli_w.dumps(config).encode())
@@ -152,12 +158,12 @@ def measure(
     )
 
 
-def naive(osm: Osm, provider: str, size: int) -> list[Figures]:
+def naive(osm: Osm, provider: str, size: int, images_url: str | None) -> list[Figures]:
     """Two cycles of the naive sync against a fresh sandbox."""
     with sandbox(provider) as shop:
         command = [
             sys.executable, "-m", "bench.naive", provider, shop.url, shop.token,
-            osm.url, str(osm.files_dir), "2",
+            osm.url, str(osm.files_dir), images_url or "", "2",
         ]  # fmt: skip
         done = subprocess.run(
             command, cwd=ROOT, capture_output=True, text=True, check=True
@@ -214,9 +220,13 @@ def bench(
         report(figure)
 
     export = ("sync", "articles", "--export")
-    with throwaway_osm(size, folder) as osm:
+    with throwaway_osm(size, folder) as osm, ExitStack() as stack:
+        images_url = None
+        if provider == "woocommerce":
+            # The shop downloads each image from OSM's files folder.
+            images_url = stack.enter_context(file_server(osm.files_dir))
         with sandbox(provider) as shop:
-            config = write_config(folder, osm, shop, concurrency)
+            config = write_config(folder, osm, shop, concurrency, images_url)
             first = Work(articles=size, categories=PATHS, first=True)
             keep(measure(config, shop, size, "first export", first, *export))
             keep(measure(config, shop, size, "unchanged", Work(), *export))
@@ -234,7 +244,7 @@ def bench(
                 )
             )
         if with_naive:
-            for figure in naive(osm, provider, size):
+            for figure in naive(osm, provider, size, images_url):
                 keep(figure)
     return figures
 
@@ -274,6 +284,9 @@ def main(argv: list[str] | None = None) -> int:
         "--concurrency", type=int, default=8, help="the connections' concurrency"
     )
     parser.add_argument("--json", type=Path, help="also write the figures here")
+    parser.add_argument(
+        "--keep", type=Path, help="keep configs and each run's log in this folder"
+    )
     options = parser.parse_args(argv)
     sizes = [int(s) for s in options.sizes.split(",") if s]
     providers = [p for p in options.providers.split(",") if p]
@@ -285,8 +298,8 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="osmsyncd-bench-") as tmp:
         for size in sizes:
             for provider in providers:
-                folder = Path(tmp) / f"{provider}-{size}"
-                folder.mkdir()
+                folder = (options.keep or Path(tmp)) / f"{provider}-{size}"
+                folder.mkdir(parents=True, exist_ok=True)
                 figures += bench(
                     provider,
                     size,
