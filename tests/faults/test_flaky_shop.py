@@ -226,6 +226,9 @@ WOO_FAULTS = {
     "500-after-write": (0.5, "500"),
     "timeout": (0.25, "did not answer within 1 s"),
     "truncated": (0.25, "cut short"),
+    "429": (0.25, "HTTP 429"),
+    "reset": (0.25, "could not reach the shop"),
+    "html-200": (0.25, "expected JSON, got text/html"),
 }
 
 
@@ -249,8 +252,9 @@ def test_woocommerce_writes_whose_answer_was_lost_are_not_repeated(
 ):
     """On WooCommerce a batch the shop saved but answered with a 500, a cut
     body or nothing within the timeout fails its records, logged with the
-    reason; the next runs find the products by SKU instead of creating them
-    again, and orders and stock end exact."""
+    reason, and a 429, a reset or a maintenance page is retried or failed
+    the same way; the next runs find the products by SKU instead of creating
+    them again, and orders and stock end exact."""
     rate, said = WOO_FAULTS[fault]
     name = f"{fault} [woocommerce]"
     images = serve_folder(small_osm.files_dir)
