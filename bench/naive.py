@@ -16,7 +16,6 @@ prints one JSON object per cycle: seconds and requests by kind.
 from __future__ import annotations
 
 import json
-import resource
 import sys
 import threading
 import time
@@ -25,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.measured import count_requests
+from bench.measured import peak_rss_mb
 from osmsyncd.config import ConnectionSettings
 from osmsyncd.config import ErpSettings
 from osmsyncd.erp.interface import ArticleScope
@@ -150,7 +150,7 @@ def main(argv: list[str]) -> int:
                     shop.push(article)
             seconds = time.monotonic() - started
             made: dict[str, Any] = dict(requests - before)
-            peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+            peak = peak_rss_mb()
             print(
                 json.dumps(
                     {

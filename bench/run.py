@@ -281,7 +281,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--providers", default="prestashop,woocommerce")
     parser.add_argument("--naive-size", type=int, default=2000)
     parser.add_argument(
-        "--concurrency", type=int, default=8, help="the connections' concurrency"
+        "--concurrency", type=int, default=12, help="the connections' concurrency"
     )
     parser.add_argument("--json", type=Path, help="also write the figures here")
     parser.add_argument(
