@@ -368,13 +368,14 @@ def _import_orders_before_export(
 
 
 def _step(resource: Resource, direction: Direction) -> Step:
+    from osmsyncd.sync import article_import
     from osmsyncd.sync import articles
     from osmsyncd.sync import customers
     from osmsyncd.sync import orders
 
     steps: dict[tuple[Resource, Direction], Step] = {
         (Resource.ARTICLES, Direction.EXPORT): articles.export_articles,
-        (Resource.ARTICLES, Direction.IMPORT): articles.import_articles,
+        (Resource.ARTICLES, Direction.IMPORT): article_import.import_articles,
         (Resource.CUSTOMERS, Direction.EXPORT): customers.export_customers,
         (Resource.CUSTOMERS, Direction.IMPORT): customers.import_customers,
         (Resource.ORDERS, Direction.IMPORT): orders.import_orders,
