@@ -15,6 +15,7 @@ from osmsyncd_woocommerce.sandbox import media
 from osmsyncd_woocommerce.sandbox.errors import RestError
 from osmsyncd_woocommerce.sandbox.messages import Reply
 from osmsyncd_woocommerce.sandbox.messages import Request
+from osmsyncd_woocommerce.sandbox.messages import batch_reply
 from osmsyncd_woocommerce.sandbox.messages import collection
 from osmsyncd_woocommerce.sandbox.messages import comma_list
 from osmsyncd_woocommerce.sandbox.messages import date_window
@@ -861,22 +862,8 @@ def remove_category(state: ShopState, request: Request, term_id: int) -> Reply:
 
 
 def batch_categories(state: ShopState, request: Request) -> Reply:
-    payload = request.json()
-    answer: dict[str, list[Any]] = {}
-    if "create" in payload:
-        answer["create"] = []
-        for item in payload["create"]:
-            try:
-                answer["create"].append(create_category(state, item, request.home))
-            except RestError as exc:
-                answer["create"].append({"id": 0, "error": exc.body()})
-    if "update" in payload:
-        answer["update"] = []
-        for item in payload["update"]:
-            item_id = int(item.get("id", 0) or 0)
-            try:
-                body = update_category(state, item_id, item, request.home)
-                answer["update"].append(body)
-            except RestError as exc:
-                answer["update"].append({"id": item_id, "error": exc.body()})
-    return Reply(200, answer)
+    return batch_reply(
+        request.json(),
+        lambda item: create_category(state, item, request.home),
+        lambda item_id, item: update_category(state, item_id, item, request.home),
+    )

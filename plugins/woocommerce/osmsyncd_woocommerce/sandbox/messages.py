@@ -302,3 +302,32 @@ def sort_records(
         return sorted(records, key=lambda r: wanted.index(r["id"]))
     key = keys.get(orderby, keys[default])
     return sorted(records, key=lambda r: (key(r), r["id"]), reverse=order == "desc")
+
+
+def batch_reply(
+    payload: Any,
+    create: Callable[[dict[str, Any]], dict[str, Any]],
+    update: Callable[[int, dict[str, Any]], dict[str, Any]],
+) -> Reply:
+    """A ``/batch`` answer: always 200, each item's error in its own place.
+
+    A failed create answers ``{"id": 0, "error": …}``, a failed update the id
+    it was sent with, as WooCommerce does.
+    """
+    answer: dict[str, list[Any]] = {}
+    if "create" in payload:
+        answer["create"] = []
+        for item in payload["create"]:
+            try:
+                answer["create"].append(create(item))
+            except RestError as exc:
+                answer["create"].append({"id": 0, "error": exc.body()})
+    if "update" in payload:
+        answer["update"] = []
+        for item in payload["update"]:
+            item_id = int(item.get("id", 0) or 0)
+            try:
+                answer["update"].append(update(item_id, item))
+            except RestError as exc:
+                answer["update"].append({"id": item_id, "error": exc.body()})
+    return Reply(200, answer)

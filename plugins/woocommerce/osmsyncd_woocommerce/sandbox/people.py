@@ -16,6 +16,7 @@ from osmsyncd_woocommerce.sandbox.catalog import _apply_meta
 from osmsyncd_woocommerce.sandbox.errors import RestError
 from osmsyncd_woocommerce.sandbox.messages import Reply
 from osmsyncd_woocommerce.sandbox.messages import Request
+from osmsyncd_woocommerce.sandbox.messages import batch_reply
 from osmsyncd_woocommerce.sandbox.messages import collection
 from osmsyncd_woocommerce.sandbox.messages import comma_list
 from osmsyncd_woocommerce.sandbox.messages import self_links
@@ -243,22 +244,8 @@ def remove_customer(state: ShopState, request: Request, customer_id: int) -> Rep
 
 
 def batch_customers(state: ShopState, request: Request) -> Reply:
-    payload = request.json()
-    answer: dict[str, list[Any]] = {}
-    if "create" in payload:
-        answer["create"] = []
-        for item in payload["create"]:
-            try:
-                answer["create"].append(create_customer(state, item, request.home))
-            except RestError as exc:
-                answer["create"].append({"id": 0, "error": exc.body()})
-    if "update" in payload:
-        answer["update"] = []
-        for item in payload["update"]:
-            item_id = int(item.get("id", 0) or 0)
-            try:
-                body = update_customer(state, item_id, item, request.home)
-                answer["update"].append(body)
-            except RestError as exc:
-                answer["update"].append({"id": item_id, "error": exc.body()})
-    return Reply(200, answer)
+    return batch_reply(
+        request.json(),
+        lambda item: create_customer(state, item, request.home),
+        lambda item_id, item: update_customer(state, item_id, item, request.home),
+    )

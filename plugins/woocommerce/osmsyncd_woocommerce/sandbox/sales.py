@@ -23,6 +23,7 @@ from osmsyncd_woocommerce.sandbox.errors import not_in_enum
 from osmsyncd_woocommerce.sandbox.errors import not_of_type
 from osmsyncd_woocommerce.sandbox.messages import Reply
 from osmsyncd_woocommerce.sandbox.messages import Request
+from osmsyncd_woocommerce.sandbox.messages import batch_reply
 from osmsyncd_woocommerce.sandbox.messages import collection
 from osmsyncd_woocommerce.sandbox.messages import comma_list
 from osmsyncd_woocommerce.sandbox.messages import date_window
@@ -763,26 +764,11 @@ def remove_order(state: ShopState, request: Request, order_id: int) -> Reply:
 
 
 def batch_orders(state: ShopState, request: Request) -> Reply:
-    payload = request.json()
-    answer: dict[str, list[Any]] = {}
-    if "create" in payload:
-        answer["create"] = []
-        for item in payload["create"]:
-            try:
-                answer["create"].append(create_order(state, item, request.home))
-            except RestError as exc:
-                answer["create"].append({"id": 0, "error": exc.body()})
-    if "update" in payload:
-        answer["update"] = []
-        for item in payload["update"]:
-            item_id = int(item.get("id", 0) or 0)
-            try:
-                answer["update"].append(
-                    update_order(state, item_id, item, request.home)
-                )
-            except RestError as exc:
-                answer["update"].append({"id": item_id, "error": exc.body()})
-    return Reply(200, answer)
+    return batch_reply(
+        request.json(),
+        lambda item: create_order(state, item, request.home),
+        lambda item_id, item: update_order(state, item_id, item, request.home),
+    )
 
 
 def list_notes(state: ShopState, request: Request, order_id: int) -> Reply:
