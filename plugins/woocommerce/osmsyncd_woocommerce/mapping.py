@@ -365,13 +365,10 @@ def shop_order(
 # -- customers --------------------------------------------------------------
 
 
-def customer_payload(
-    customer: Customer, settings: ConnectionSettings, creating: bool
-) -> tuple[dict[str, Any], list[str]]:
-    """A customer account payload; fiscal data in the configured meta keys."""
-    warnings: list[str] = []
+def billing_of(customer: Customer) -> dict[str, str]:
+    """WooCommerce's billing block for a customer and its legal address."""
     address = customer.address or Address()
-    billing = {
+    return {
         "first_name": customer.first_name or address.first_name,
         "last_name": customer.last_name or address.last_name,
         "company": customer.company or address.company,
@@ -384,6 +381,15 @@ def customer_payload(
         "email": customer.email.strip(),
         "phone": customer.phone or address.phone,
     }
+
+
+def customer_payload(
+    customer: Customer, settings: ConnectionSettings, creating: bool
+) -> tuple[dict[str, Any], list[str]]:
+    """A customer account payload; fiscal data in the configured meta keys."""
+    warnings: list[str] = []
+    address = customer.address or Address()
+    billing = billing_of(customer)
     payload: dict[str, Any] = {
         "email": customer.email.strip(),
         "first_name": customer.first_name,

@@ -28,7 +28,6 @@ from osmsyncd.config import ConnectionSettings
 from osmsyncd.errors import ShopError
 from osmsyncd.provider import OrderWrite
 from osmsyncd.provider import Outcome
-from osmsyncd.records import Address
 from osmsyncd.records import ErpOrder
 from osmsyncd.records import ErpOrderLine
 from osmsyncd_woocommerce import accounts
@@ -36,6 +35,7 @@ from osmsyncd_woocommerce import feeds
 from osmsyncd_woocommerce.client import PAGE
 from osmsyncd_woocommerce.client import WooClient
 from osmsyncd_woocommerce.mapping import EXPORT_MARK
+from osmsyncd_woocommerce.mapping import billing_of
 from osmsyncd_woocommerce.mapping import decimal
 from osmsyncd_woocommerce.mapping import money
 
@@ -227,21 +227,7 @@ def order_payload(
             }
         )
 
-    customer = order.customer
-    address = customer.address or Address()
-    billing = {
-        "first_name": customer.first_name or address.first_name,
-        "last_name": customer.last_name or address.last_name,
-        "company": customer.company or address.company,
-        "address_1": address.street,
-        "address_2": address.street2,
-        "city": address.city,
-        "state": address.province,
-        "postcode": address.postcode,
-        "country": address.country,
-        "email": customer.email.strip(),
-        "phone": customer.phone or address.phone,
-    }
+    billing = billing_of(order.customer)
     payload: dict[str, Any] = {
         "status": status,
         "set_paid": status in PAID,
@@ -256,7 +242,7 @@ def order_payload(
     }
     if fees:
         payload["fee_lines"] = fees
-    account = write.customer_id or known.get(customer.identity)
+    account = write.customer_id or known.get(order.customer.identity)
     if account:
         payload["customer_id"] = int(account)
     return payload
