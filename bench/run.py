@@ -146,7 +146,11 @@ def measure(
         size=size,
         run=run,
         wall=round(wall, 2),
-        run_seconds=summary["seconds"],
+        # The order import that runs first is part of the cycle.
+        run_seconds=round(
+            summary["seconds"] + (summary.get("orders_first") or {}).get("seconds", 0),
+            3,
+        ),
         requests=dict(sorted(measured["requests"].items())),
         queries=sum(measured["queries"].values()),
         peak_mb=measured["peak_rss_mb"],
