@@ -187,9 +187,32 @@ def run_job(
         raise ConfigError([f"connections.{connection}: no such connection"])
     step = _step(resource, direction)
 
+    orders_first = _imports_orders_first(settings, resource, direction, options)
+    if erp is None and orders_first:
+        # One opened OSM serves the order import and the export after it:
+        # opening costs a connection and a version and schema check.
+        try:
+            shared = _open_erp(config)
+        except ErpError:
+            shared = None  # each run below reports the failure itself
+        if shared is not None:
+            try:
+                return run_job(
+                    config,
+                    connection,
+                    resource,
+                    direction,
+                    plugins=plugins,
+                    options=options,
+                    stop=stop,
+                    erp=shared,
+                )
+            finally:
+                _close(shared)
+
     # Orders are imported before stock is exported, so that the quantity
     # pushed already counts every sale the shop has reported.
-    if _imports_orders_first(settings, resource, direction, options):
+    if orders_first:
         first = _import_orders_before_export(config, connection, plugins, stop, erp)
     else:
         first = None
