@@ -30,15 +30,24 @@ def import_orders(ctx: Context) -> None:
     """
     placed_since = _placed_since(ctx)
     cursor = None if ctx.options.full else ctx.erp.cursor(ctx.job)
-    bound = {
-        b.shop_id: b for b in ctx.erp.bindings(ctx.connection, Resource.ORDERS).values()
-    }
-    products = {
-        b.shop_id: b
-        for b in ctx.erp.bindings(ctx.connection, Resource.ARTICLES).values()
-    }
+    # Bindings are read when the first order arrives: a cycle without
+    # orders, the common case, does not read a large catalogue's bindings.
+    bound: dict[str, Binding] = {}
+    products: dict[str, Binding] = {}
+    loaded = False
 
     def handle(order: ShopOrder) -> bool:
+        nonlocal loaded
+        if not loaded:
+            loaded = True
+            bound.update(
+                (b.shop_id, b)
+                for b in ctx.erp.bindings(ctx.connection, Resource.ORDERS).values()
+            )
+            products.update(
+                (b.shop_id, b)
+                for b in ctx.erp.bindings(ctx.connection, Resource.ARTICLES).values()
+            )
         if ctx.options.dry_run:
             _plan(ctx, order, placed_since, bound.get(order.shop_id))
             return True
