@@ -6,6 +6,7 @@ several threads at once, so that the shop's latency costs little.
 
 from __future__ import annotations
 
+import importlib
 import random
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -36,37 +37,19 @@ def place_orders(shop: Shop, product_ids: Sequence[int], count: int) -> int:
     for n, basket in enumerate(chosen):
         buyer = n % BUYERS
         shares[buyer % IN_FLIGHT].append((buyer, basket))
-    place = {"prestashop": _prestashop, "woocommerce": _woocommerce}[shop.provider]
     with ThreadPoolExecutor(IN_FLIGHT) as pool:
-        return sum(pool.map(lambda share: place(shop, share), shares))
+        return sum(pool.map(lambda share: _place(shop, share), shares))
 
 
-def _prestashop(shop: Shop, share: list[tuple[int, list[tuple[int, int]]]]) -> int:
-    from osmsyncd_prestashop.sandbox.shopper import Buyer
-    from osmsyncd_prestashop.sandbox.shopper import Shopper
-
-    shopper = Shopper(shop.url, shop.token, timeout=60)
+def _place(shop: Shop, share: list[tuple[int, list[tuple[int, int]]]]) -> int:
+    """Place one thread's share of the orders with the shop's own shopper."""
+    shopper_module = importlib.import_module(
+        f"osmsyncd_{shop.provider}.sandbox.shopper"
+    )
+    shopper = shopper_module.Shopper(shop.url, shop.token, timeout=60)
     try:
         for buyer, basket in share:
-            person = Buyer(
-                first_name="Cliente",
-                last_name="Rossi" + "abcdefghijklmnopqrstuvwxyz"[buyer % 26],
-                email=f"cliente{buyer}@example.com",
-            )
-            shopper.place_order(basket, person)
-    finally:
-        shopper.close()
-    return len(share)
-
-
-def _woocommerce(shop: Shop, share: list[tuple[int, list[tuple[int, int]]]]) -> int:
-    from osmsyncd_woocommerce.sandbox.shopper import Buyer
-    from osmsyncd_woocommerce.sandbox.shopper import Shopper
-
-    shopper = Shopper(shop.url, shop.token, timeout=60)
-    try:
-        for buyer, basket in share:
-            person = Buyer(
+            person = shopper_module.Buyer(
                 first_name="Cliente",
                 last_name="Rossi" + "abcdefghijklmnopqrstuvwxyz"[buyer % 26],
                 email=f"cliente{buyer}@example.com",
