@@ -15,8 +15,11 @@ from typing import Any
 from sqlalchemy import Connection
 from sqlalchemy import delete
 from sqlalchemy import insert
+from sqlalchemy import or_
 from sqlalchemy import select
 from sqlalchemy import update
+from sqlalchemy.dialects.mysql import insert as mysql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from osmsyncd.erp.interface import Binding
 from osmsyncd.erp.state import OsmsyncBinding
@@ -77,44 +80,133 @@ def find_binding(
     return _binding(row) if row is not None else None
 
 
+SAVED_TOGETHER = 200
+
+
 def save_bindings(db: Connection, bindings: Iterable[Binding]) -> None:
-    """Insert or update bindings by OSM id.
+    """Insert or update bindings by OSM id, in a few statements a chunk.
 
     A shop id bound to another OSM id is released first: the shop record
-    now belongs to this one (the unique key forbids two holders).
+    now belongs to this one (the unique key forbids two holders). Within
+    one call later bindings win, as if each were saved after the other.
     """
+    kept, dropped = _net(bindings)
+    groups: dict[tuple[str, str], list[Binding]] = {}
+    for binding in kept:
+        key = (binding.connection, str(binding.resource))
+        groups.setdefault(key, []).append(binding)
+    for (name, resource), erp_id in dropped:
+        drop_binding(db, name, Resource(resource), erp_id)
+
+    # An export saves a thousand bindings at once; row by row that was three
+    # statements each, more than the export's reads of OSM altogether.
+    now = utcnow()
+    for (name, resource), group in groups.items():
+        for start in range(0, len(group), SAVED_TOGETHER):
+            chunk = group[start : start + SAVED_TOGETHER]
+            _release_shop_ids(db, name, resource, chunk)
+            _upsert(db, chunk, now)
+
+
+def _net(
+    bindings: Iterable[Binding],
+) -> tuple[list[Binding], list[tuple[tuple[str, str], str]]]:
+    """What saving the bindings one by one would leave: the bindings still
+    held at the end, and the OSM ids whose shop id a later one took."""
+    final: dict[tuple[str, str, str], Binding] = {}
+    holders: dict[tuple[str, str, str], str] = {}
+    dropped: set[tuple[tuple[str, str], str]] = set()
     for binding in bindings:
-        where = (
-            OsmsyncBinding.connection == binding.connection,
-            OsmsyncBinding.resource == str(binding.resource),
+        scope = (binding.connection, str(binding.resource))
+        holder = holders.get((*scope, binding.shop_id))
+        if holder is not None and holder != binding.erp_id:
+            del final[(*scope, holder)]
+            dropped.add((scope, holder))
+        previous = final.get((*scope, binding.erp_id))
+        if previous is not None:
+            holders.pop((*scope, previous.shop_id), None)
+        final[(*scope, binding.erp_id)] = binding
+        holders[(*scope, binding.shop_id)] = binding.erp_id
+        dropped.discard((scope, binding.erp_id))
+    return list(final.values()), sorted(dropped)
+
+
+def _release_shop_ids(
+    db: Connection, name: str, resource: str, chunk: list[Binding]
+) -> None:
+    """Delete the rows that hold a chunk's shop ids for other OSM ids.
+
+    Rows of the chunk's own OSM ids are read too: one that holds a shop id
+    the chunk gives to another OSM id is deleted, so that the upsert after
+    it can only ever meet a row on the OSM id's key.
+    """
+    holder = {binding.shop_id: binding.erp_id for binding in chunk}
+    rows = db.execute(
+        select(OsmsyncBinding.id, OsmsyncBinding.erp_id, OsmsyncBinding.shop_id).where(
+            OsmsyncBinding.connection == name,
+            OsmsyncBinding.resource == resource,
+            or_(
+                OsmsyncBinding.shop_id.in_(list(holder)),
+                OsmsyncBinding.erp_id.in_([binding.erp_id for binding in chunk]),
+            ),
         )
-        db.execute(
-            delete(OsmsyncBinding).where(
-                *where,
-                OsmsyncBinding.shop_id == binding.shop_id,
-                OsmsyncBinding.erp_id != binding.erp_id,
-            )
-        )
-        values = {
+    )
+    stale = [
+        row.id
+        for row in rows
+        if row.shop_id in holder and holder[row.shop_id] != row.erp_id
+    ]
+    if stale:
+        db.execute(delete(OsmsyncBinding).where(OsmsyncBinding.id.in_(stale)))
+
+
+def _upsert(db: Connection, chunk: list[Binding], now: datetime) -> None:
+    rows = [
+        {
+            "connection": binding.connection,
+            "resource": str(binding.resource),
+            "erp_id": binding.erp_id,
             "shop_id": binding.shop_id,
             "hash": binding.hash,
             "values_json": _encode(binding.values),
-            "updated_at": utcnow(),
+            "updated_at": now,
         }
-        changed = db.execute(
-            update(OsmsyncBinding)
-            .where(*where, OsmsyncBinding.erp_id == binding.erp_id)
-            .values(**values)
-        ).rowcount
-        if not changed:
-            db.execute(
-                insert(OsmsyncBinding).values(
-                    connection=binding.connection,
-                    resource=str(binding.resource),
-                    erp_id=binding.erp_id,
-                    **values,
-                )
+        for binding in chunk
+    ]
+    changed = ("shop_id", "hash", "values_json", "updated_at")
+    dialect = db.dialect.name
+    if dialect in ("mysql", "mariadb"):
+        upsert = mysql_insert(OsmsyncBinding).values(rows)
+        db.execute(
+            upsert.on_duplicate_key_update(
+                {column: upsert.inserted[column] for column in changed}
             )
+        )
+    elif dialect == "sqlite":
+        merge = sqlite_insert(OsmsyncBinding).values(rows)
+        db.execute(
+            merge.on_conflict_do_update(
+                index_elements=["connection", "resource", "erp_id"],
+                set_={column: merge.excluded[column] for column in changed},
+            )
+        )
+    else:
+        for row in rows:
+            _upsert_one(db, row)
+
+
+def _upsert_one(db: Connection, row: dict[str, Any]) -> None:
+    changed = db.execute(
+        update(OsmsyncBinding)
+        .where(
+            OsmsyncBinding.connection == row["connection"],
+            OsmsyncBinding.resource == row["resource"],
+            OsmsyncBinding.erp_id == row["erp_id"],
+        )
+        .values({k: row[k] for k in ("shop_id", "hash", "values_json", "updated_at")})
+    ).rowcount
+    if not changed:
+        db.execute(insert(OsmsyncBinding).values(row))
 
 
 def bind(db: Connection, binding: Binding) -> None:

@@ -44,6 +44,57 @@ def test_bindings_upsert_by_osm_id_and_hand_over_shop_ids(erp: OsmRepository):
     assert list(erp.bindings("altro", ARTICLES)) == ["10"]
 
 
+def test_bindings_saved_together_end_as_if_saved_one_by_one(erp: OsmRepository):
+    """A call's later bindings win: an OSM id moved twice keeps its last shop
+    id, a shop id handed on within the call leaves its first holder unbound,
+    and an existing row giving up its shop id to another makes way."""
+    erp.save_bindings(
+        [
+            Binding("negozio", ARTICLES, "1", "501", "old"),
+            Binding("negozio", ARTICLES, "2", "502", "old"),
+        ]
+    )
+
+    erp.save_bindings(
+        [
+            Binding("negozio", ARTICLES, "3", "503", "a"),
+            Binding("negozio", ARTICLES, "3", "504", "b"),
+            Binding("negozio", ARTICLES, "4", "503", "c"),
+            Binding("negozio", ARTICLES, "5", "505", "d"),
+            Binding("negozio", ARTICLES, "6", "505", "e"),
+            Binding("negozio", ARTICLES, "1", "502", "f"),
+        ]
+    )
+
+    found = erp.bindings("negozio", ARTICLES)
+    assert {k: (b.shop_id, b.hash) for k, b in found.items()} == {
+        "1": ("502", "f"),
+        "3": ("504", "b"),
+        "4": ("503", "c"),
+        "6": ("505", "e"),
+    }
+
+
+def test_bindings_save_hundreds_at_once(erp: OsmRepository):
+    """More bindings than one statement takes, half of them new, all land."""
+    erp.save_bindings(
+        [Binding("negozio", ARTICLES, str(n), f"s{n}", "h1") for n in range(250)]
+    )
+
+    erp.save_bindings(
+        [
+            Binding("negozio", ARTICLES, str(n), f"s{n}", "h2", {"n": n})
+            for n in range(125, 500)
+        ]
+    )
+
+    found = erp.bindings("negozio", ARTICLES)
+    assert len(found) == 500
+    assert found["0"] == Binding("negozio", ARTICLES, "0", "s0", "h1", {})
+    assert found["499"] == Binding("negozio", ARTICLES, "499", "s499", "h2", {"n": 499})
+    assert sum(b.hash == "h2" for b in found.values()) == 375
+
+
 def test_cursors_and_first_run(erp: OsmRepository):
     """Cursors are upserted; the first run time is kept from the first call."""
     assert erp.cursor("negozio:orders:import") is None
