@@ -1,7 +1,8 @@
 """Products out to WooCommerce: lookups, batches, adoption and images.
 
 Creates and updates travel together in ``/products/batch`` requests of up
-to 100 items (10 when the shop must download images by ``src``); a batch
+to 100 items; while the shop must download images by ``src`` the batches
+start at 10 and grow as fast as the shop answers (``DownloadPace``); a batch
 that times out is sent again in halves, its creates first looked up by SKU
 because the shop may have applied them. A SKU the shop already holds is
 adopted, from the trash too (BR-07); an image the shop cannot fetch leaves
@@ -12,6 +13,8 @@ sha256 is known is referred to by id, never uploaded again (BR-16).
 from __future__ import annotations
 
 import mimetypes
+import threading
+import time
 from collections.abc import Mapping
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -47,6 +50,32 @@ IMAGE_ERRORS = frozenset(
         "woocommerce_product_invalid_image_id",
     }
 )
+
+
+class DownloadPace:
+    """How many products with images by URL one batch carries.
+
+    A real shop downloads and resizes each such image before it answers, and
+    a batch of 100 can outlast PHP's time limit on a small host, while a quick
+    shop would be held back by 10. Shared by every batch of a connection: the
+    size doubles after a full batch answered within a quarter of the timeout,
+    up to the API's 100, and halves after one that timed out.
+    """
+
+    def __init__(self, timeout: float) -> None:
+        self.size = BATCH_WITH_DOWNLOADS
+        self.timeout = timeout
+        self._lock = threading.Lock()
+
+    def answered(self, sent: int, seconds: float) -> None:
+        with self._lock:
+            if sent >= self.size and seconds < self.timeout / 4:
+                self.size = min(BATCH, self.size * 2)
+                log.debug("image_batch_grown", size=self.size, seconds=seconds)
+
+    def timed_out(self, sent: int) -> None:
+        with self._lock:
+            self.size = max(1, min(self.size, sent // 2))
 
 
 def find_by_sku(
@@ -107,11 +136,13 @@ class ProductWriter:
         settings: ConnectionSettings,
         facts: ShopFacts,
         trashed: set[str],
+        pace: DownloadPace | None = None,
     ) -> None:
         self.client = client
         self.settings = settings
         self.facts = facts
         self.trashed = trashed
+        self.pace = pace or DownloadPace(settings.timeout)
         self.batch_size = BATCH
 
     # -- images --------------------------------------------------------------
@@ -226,17 +257,24 @@ class ProductWriter:
         start = 0
         while start < len(queue):
             size = self.batch_size
-            if any(item.pending for item in queue[start : start + size]):
-                size = min(size, BATCH_WITH_DOWNLOADS)
+            downloads = any(item.pending for item in queue[start : start + size])
+            if downloads:
+                size = min(size, self.pace.size)
             chunk = queue[start : start + size]
             start += size
+            began = time.monotonic()
             try:
                 again += self._batch(chunk)
             except ShopUnavailable as exc:
+                if downloads and exc.status is None:
+                    self.pace.timed_out(len(chunk))
                 again += self._recover(chunk, exc)
             except ShopError as exc:
                 for item in chunk:
                     item.done = Outcome(key=item.key, error=str(exc))
+            else:
+                if downloads:
+                    self.pace.answered(len(chunk), time.monotonic() - began)
         return again
 
     def _recover(self, chunk: list[_Item], exc: ShopUnavailable) -> list[_Item]:

@@ -7,8 +7,9 @@ Request counts (N articles with one image each, M orders):
   ``settings/tax`` and 1 OPTIONS of ``/products`` (GTIN and COGS fields);
 - a first export of N new articles: ``find_products`` 2 GETs per 50 SKUs
   (live, then trash); with an application password N media POSTs and
-  ⌈N/100⌉ batch POSTs; with ``images_url`` no upload but ⌈N/10⌉ batch
-  POSTs (the shop downloads each image inside the batch);
+  ⌈N/100⌉ batch POSTs; with ``images_url`` no upload, and batches of 10
+  that grow up to 100 while the shop, which downloads each image inside
+  the batch, answers within a quarter of the timeout;
 - an unchanged cycle: the engine sends nothing, so no product request;
   ``write_products`` on unchanged data sends ⌈N/100⌉ batch POSTs without
   images (known images are never sent again);
@@ -51,6 +52,7 @@ from osmsyncd_woocommerce.mapping import ShopFacts
 from osmsyncd_woocommerce.mapping import shop_customer
 from osmsyncd_woocommerce.mapping import shop_order
 from osmsyncd_woocommerce.mapping import shop_product
+from osmsyncd_woocommerce.products import DownloadPace
 from osmsyncd_woocommerce.products import ProductWriter
 from osmsyncd_woocommerce.products import find_by_sku
 
@@ -65,6 +67,7 @@ class WooCommerceProvider(Provider):
     """
 
     name = "woocommerce"
+    concurrent_writes = True
 
     def __init__(self, settings: ConnectionSettings, stop: threading.Event) -> None:
         super().__init__()
@@ -72,7 +75,9 @@ class WooCommerceProvider(Provider):
         self.client = WooClient(settings, stop)
         self.requests = self.client.http.requests
         self._facts: ShopFacts | None = None
+        self._facts_lock = threading.Lock()
         self._trashed: set[str] = set()
+        self._pace = DownloadPace(settings.timeout)
 
     # -- connection --------------------------------------------------------
 
@@ -84,6 +89,10 @@ class WooCommerceProvider(Provider):
 
     def facts(self) -> ShopFacts:
         """Tax mode and product fields of the shop, read once."""
+        with self._facts_lock:
+            return self._read_facts()
+
+    def _read_facts(self) -> ShopFacts:
         if self._facts is None:
             rows = self.client.get("settings/tax", {"_fields": "id,value"})
             values = {row.get("id"): row.get("value") for row in rows}
@@ -128,7 +137,9 @@ class WooCommerceProvider(Provider):
     def write_products(self, writes: Sequence[ProductWrite]) -> list[Outcome]:
         if not writes:
             return []
-        writer = ProductWriter(self.client, self.settings, self.facts(), self._trashed)
+        writer = ProductWriter(
+            self.client, self.settings, self.facts(), self._trashed, self._pace
+        )
         return writer.write(writes)
 
     def changed_products(self, cursor: str | None) -> Iterator[Page[ShopProduct]]:

@@ -11,6 +11,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from osmsyncd_woocommerce.products import DownloadPace
 from wc_recordings import Shop
 from wc_recordings import png
 
@@ -192,6 +193,43 @@ def test_images_url_sends_an_encoded_src_once(
     assert product is not None
     assert [str(i["id"]) for i in product["images"]] == [outcome.images[image.sha256]]
     assert product["images"][0]["src"].endswith("/vaso-blu.png")
+
+
+def test_images_by_url_go_ten_a_batch_then_more_while_the_shop_is_quick(
+    http_shop, make_provider, files, tmp_path
+):
+    """A batch the shop downloads images for starts at 10 products and
+    doubles after each full one answered within a quarter of the timeout."""
+    folder = tmp_path / "articoli"
+    provider = make_provider(http_shop, images_url=files.url, timeout=30)
+    writes = [
+        ProductWrite(
+            article(n, f"P{n}", barcode="", images=(image_file(folder, f"p{n}.png"),))
+        )
+        for n in range(1, 76)
+    ]
+
+    outcomes = provider.write_products(writes)
+
+    assert all(o.ok and len(o.images) == 1 for o in outcomes)
+    batches = [r for r in http_shop.admin_requests() if r[1].endswith("/batch")]
+    assert len(batches) == 4  # 10, 20, 40, then the last 5
+    assert len(http_shop.admin_products()) == 75
+
+
+def test_download_pace_halves_after_a_timeout_and_grows_only_when_quick():
+    """The shared batch size for images by URL follows the shop's answers."""
+    pace = DownloadPace(timeout=30)
+
+    pace.answered(10, 9.0)
+    slow = pace.size
+    pace.answered(10, 2.0)
+    grown = pace.size
+    pace.answered(5, 0.1)
+    partial = pace.size
+    pace.timed_out(20)
+
+    assert (slow, grown, partial, pace.size) == (10, 20, 20, 10)
 
 
 def test_trashed_sku_is_adopted_and_restored(http_shop, make_provider):
