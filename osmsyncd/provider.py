@@ -146,6 +146,10 @@ class Provider(abc.ABC):
     # at once (up to the connection's ``concurrency``): the engine then
     # overlaps batches of writes instead of sending them one after another.
     concurrent_writes: bool = False
+    # The most products one write request carries: 1 where each product is
+    # a request of its own, more where the API takes them in batches. Fewer
+    # writes than that go out as one request instead of one per worker.
+    products_per_request: int = 1
 
     def __init__(self) -> None:
         self.requests: Counter[str] = Counter()

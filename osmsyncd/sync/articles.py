@@ -262,7 +262,7 @@ def _execute(
         bindings = ctx.erp.bindings(ctx.connection, Resource.ARTICLES)
         bound = {b.shop_id for b in bindings.values()}
     workers = _workers(ctx)
-    chunks = _chunks(writes, workers)
+    chunks = _chunks(writes, workers, ctx.provider.products_per_request)
 
     def write(chunk: list[Action]) -> tuple[list[Outcome], dict[str, str]]:
         adopted = _adoptions(ctx, chunk, bound)
@@ -345,13 +345,20 @@ def _mark_pending(ctx: Context, chunk: list[Action]) -> None:
         ctx.erp.save_bindings(pending)
 
 
-def _chunks(writes: list[Action], workers: int) -> list[list[Action]]:
+def _chunks(
+    writes: list[Action], workers: int, per_request: int = 1
+) -> list[list[Action]]:
     """Batches of at most ``BATCH``, in a multiple of ``workers`` of even size.
 
     Even chunks finish together, so the last wave keeps every worker busy;
-    a handful of writes is spread over the workers instead of one batch.
+    a handful of writes is spread over the workers instead of one batch,
+    unless fewer requests than workers would carry them all.
     """
-    count = workers * -(-len(writes) // (workers * BATCH))
+    requests = -(-len(writes) // max(1, per_request))
+    if requests < workers:
+        count = max(1, requests)
+    else:
+        count = workers * -(-len(writes) // (workers * BATCH))
     size = max(1, -(-len(writes) // count))
     return [writes[start : start + size] for start in range(0, len(writes), size)]
 

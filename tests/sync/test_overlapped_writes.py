@@ -136,3 +136,17 @@ def test_batches_are_even_and_fill_every_worker():
     assert max(len(c) for c in chunks) <= BATCH
     assert [x for c in chunks for x in c] == writes
     assert [len(c) for c in _chunks(list(range(5)), 4)] == [2, 2, 1]  # type: ignore[arg-type]
+
+
+def test_writes_one_batch_request_can_carry_go_as_one_chunk():
+    """Where a request takes 100 products, 20 writes are one chunk, not 12,
+    and larger counts still fill every worker."""
+
+    def sizes(count: int) -> list[int]:
+        chunks = _chunks(list(range(count)), 12, per_request=100)  # type: ignore[arg-type]
+        return [len(c) for c in chunks]
+
+    assert sizes(20) == [20]
+    assert sizes(150) == [75, 75]
+    assert sizes(1000) == [100] * 10
+    assert sizes(2000) == [84] * 23 + [68]

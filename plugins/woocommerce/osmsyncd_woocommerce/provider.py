@@ -52,6 +52,7 @@ from osmsyncd_woocommerce.mapping import ShopFacts
 from osmsyncd_woocommerce.mapping import shop_customer
 from osmsyncd_woocommerce.mapping import shop_order
 from osmsyncd_woocommerce.mapping import shop_product
+from osmsyncd_woocommerce.products import BATCH
 from osmsyncd_woocommerce.products import DownloadPace
 from osmsyncd_woocommerce.products import ProductWriter
 from osmsyncd_woocommerce.products import find_by_sku
@@ -68,6 +69,7 @@ class WooCommerceProvider(Provider):
 
     name = "woocommerce"
     concurrent_writes = True
+    products_per_request = BATCH
 
     def __init__(self, settings: ConnectionSettings, stop: threading.Event) -> None:
         super().__init__()
