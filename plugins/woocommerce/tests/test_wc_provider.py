@@ -232,6 +232,26 @@ def test_download_pace_halves_after_a_timeout_and_grows_only_when_quick():
     assert (slow, grown, partial, pace.size) == (10, 20, 20, 10)
 
 
+def test_sku_lookups_carry_a_page_of_skus_in_a_short_url(http_shop, make_provider):
+    """250 short SKUs are looked up 100 a request, live then trash; 100 long
+    ones in requests whose SKU list stays within 2,000 characters."""
+    provider = make_provider(http_shop)
+    short = [f"S{n}" for n in range(250)]
+    long = [f"{n:03d}" + "x" * 57 for n in range(100)]
+
+    assert provider.find_products(short) == {}
+    first = [
+        r for r in http_shop.admin_requests() if r == ("GET", "/wp-json/wc/v3/products")
+    ]
+    assert provider.find_products(long) == {}
+    second = [
+        r for r in http_shop.admin_requests() if r == ("GET", "/wp-json/wc/v3/products")
+    ]
+
+    assert len(first) == 6
+    assert len(second) - len(first) == 2 * 4  # 31, 31, 31 and 7 a status
+
+
 def test_trashed_sku_is_adopted_and_restored(http_shop, make_provider):
     """BR-07: a SKU held by a trashed product is adopted, restored, not duplicated."""
     shop = Shop(http_shop.url, http_shop.token)
