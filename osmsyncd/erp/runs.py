@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Iterable
+from datetime import datetime
 from datetime import timedelta
 from typing import Any
 
@@ -19,6 +21,8 @@ from osmsyncd.erp.state import OsmsyncRun
 from osmsyncd.erp.state import utcnow
 
 KEEP_RUNS = timedelta(days=30)
+PRUNE_EVERY = 3600.0
+_next_prune: dict[str, float] = {}
 STUCK_AFTER = 5
 
 
@@ -42,7 +46,18 @@ def record_run(db: Connection, summary: dict[str, Any]) -> None:
             summary_json=json.dumps(stored, default=str, ensure_ascii=False),
         )
     )
+    _prune(db, now)
+
+
+def _prune(db: Connection, now: datetime) -> None:
+    # Runs are pruned once an hour per database, not after every run: an
+    # unchanged cycle is two runs and a dozen statements, and each is a cost.
+    key = db.engine.url.render_as_string(hide_password=True)
+    clock = time.monotonic()
+    if _next_prune.get(key, 0.0) > clock:
+        return
     db.execute(delete(OsmsyncRun).where(OsmsyncRun.finished_at < now - KEEP_RUNS))
+    _next_prune[key] = clock + PRUNE_EVERY
 
 
 def last_runs(db: Connection) -> list[dict[str, Any]]:

@@ -54,7 +54,11 @@ def open_erp(settings: ErpSettings, *, migrate: bool = True) -> OsmRepository:
     engine = build_engine(settings)
     try:
         with engine.connect() as connection:
-            version = check_version(connection)
+            # One listing serves the version check and the state tables:
+            # every run opens the database, so each statement here is paid
+            # by every cycle, changed or not.
+            tables = set(inspect(connection).get_table_names())
+            version = check_version(connection, tables)
     except DBAPIError as exc:
         engine.dispose()
         raise classify(exc, settings.url) from exc
@@ -65,7 +69,7 @@ def open_erp(settings: ErpSettings, *, migrate: bool = True) -> OsmRepository:
 
     if migrate:
         try:
-            migrate_state(engine)
+            migrate_state(engine, tables)
         except DBAPIError as exc:
             raise classify(exc, settings.url) from exc
     return OsmRepository(engine, files_dir=settings.files_dir, version=version)
@@ -146,9 +150,9 @@ def _begin_immediate(connection: Connection) -> None:
     connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
-def check_version(connection: Connection) -> str:
+def check_version(connection: Connection, tables: set[str] | None = None) -> str:
     """OSM's version, refusing anything older than 2.11."""
-    version = osm_version(connection)
+    version = osm_version(connection, tables)
     if version is None:
         raise ErpError(
             "this database has no OpenSTAManager version (table updates is "
@@ -162,9 +166,14 @@ def check_version(connection: Connection) -> str:
     return version
 
 
-def osm_version(connection: Connection) -> str | None:
-    """The newest version in ``updates``, sorted numerically as OSM does."""
-    if not inspect(connection).has_table("updates"):
+def osm_version(connection: Connection, tables: set[str] | None = None) -> str | None:
+    """The newest version in ``updates``, sorted numerically as OSM does.
+
+    ``tables`` are the database's tables when the caller has listed them.
+    """
+    if tables is None:
+        tables = set(inspect(connection).get_table_names())
+    if "updates" not in tables:
         return None
     versions = connection.scalars(
         select(Updates.version).where(Updates.version.not_like(r"%\_%", escape="\\"))

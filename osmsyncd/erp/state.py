@@ -176,15 +176,17 @@ def schema_version(connection: Connection) -> int | None:
     return connection.scalar(select(OsmsyncSchema.version).where(OsmsyncSchema.id == 1))
 
 
-def migrate(engine: Engine) -> int:
+def migrate(engine: Engine, tables: set[str] | None = None) -> int:
     """Create the missing state tables and run pending migrations.
 
     Safe to call at every start; returns the schema version now in place.
+    ``tables`` are the database's tables, when the caller has just listed
+    them.
     """
     with engine.begin() as connection:
         # One listing of the tables instead of one probe per state table:
         # every run opens the database, so this is paid at every run.
-        present = set(inspect(connection).get_table_names())
+        present = tables or set(inspect(connection).get_table_names())
         if not present.issuperset(STATE_TABLES):
             StateBase.metadata.create_all(connection, checkfirst=True)
         current = schema_version(connection)

@@ -11,6 +11,7 @@ from datetime import timedelta
 
 from sqlalchemy import update
 
+from osmsyncd.erp import runs as runs_module
 from osmsyncd.erp.interface import Binding
 from osmsyncd.erp.repository import OsmRepository
 from osmsyncd.erp.state import OsmsyncRun
@@ -109,22 +110,33 @@ def test_cursors_and_first_run(erp: OsmRepository):
     assert erp.first_run_at("altro") is None
 
 
-def test_runs_keep_the_newest_per_job_for_30_days(erp: OsmRepository):
-    """last_runs gives each job's newest summary; runs past 30 days go."""
+def test_runs_keep_the_newest_per_job_for_30_days(erp: OsmRepository, monkeypatch):
+    """last_runs gives each job's newest summary; runs past 30 days go, at
+    the first run an hour after the last pruning."""
+    clock = [1000.0]
+    monkeypatch.setattr(runs_module.time, "monotonic", lambda: clock[0])
+    monkeypatch.setattr(runs_module, "_next_prune", {})
     old = {"connection": "negozio", "resource": "orders", "direction": "import"}
     erp.record_run({**old, "created": 1})
     with erp.engine.begin() as db:
         db.execute(update(OsmsyncRun).values(finished_at=datetime(2020, 1, 1)))
     erp.record_run({**old, "created": 2})
+    kept_within_the_hour = _stored_runs(erp)
+    clock[0] += 3601
     erp.record_run({**old, "created": 3})
     erp.record_run({**old, "resource": "articles", "direction": "export", "created": 4})
 
     runs = erp.last_runs()
 
+    assert kept_within_the_hour == 2
     assert sorted(r["created"] for r in runs) == [3, 4]
     assert all("finished_at" in r for r in runs)
+    assert _stored_runs(erp) == 3
+
+
+def _stored_runs(erp: OsmRepository) -> int:
     with erp.engine.connect() as db:
-        assert len(db.execute(OsmsyncRun.__table__.select()).all()) == 3
+        return len(db.execute(OsmsyncRun.__table__.select()).all())
 
 
 def test_failures_count_in_a_row_and_reset_on_success(erp: OsmRepository):
