@@ -197,24 +197,24 @@ def create_customer(db: Connection, lookups: Lookups, customer: Customer) -> int
 def ensure_client(db: Connection, lookups: Lookups, anagrafica: int) -> None:
     """Make an anagrafica a Cliente with a ledger account, as OSM would."""
     client = lookups.customer_type
-    has_type = db.scalar(
-        select(AnTipiAnagraficheAnagrafiche.id_anagrafica).where(
-            AnTipiAnagraficheAnagrafiche.id_anagrafica == anagrafica,
-            AnTipiAnagraficheAnagrafiche.id_tipo_anagrafica == client,
-        )
+    has_type = exists().where(
+        AnTipiAnagraficheAnagrafiche.id_anagrafica == anagrafica,
+        AnTipiAnagraficheAnagrafiche.id_tipo_anagrafica == client,
     )
-    if has_type is None:
+    row = db.execute(
+        select(
+            AnAnagrafiche.id_conto_cliente,
+            AnAnagrafiche.ragione_sociale,
+            has_type.label("is_client"),
+        ).where(AnAnagrafiche.id == anagrafica)
+    ).one()
+    if not row.is_client:
         db.execute(
             insert(AnTipiAnagraficheAnagrafiche).values(
                 id_tipo_anagrafica=client, id_anagrafica=anagrafica
             )
         )
 
-    row = db.execute(
-        select(AnAnagrafiche.id_conto_cliente, AnAnagrafiche.ragione_sociale).where(
-            AnAnagrafiche.id == anagrafica
-        )
-    ).one()
     level2 = lookups.int_setting(ACCOUNT_SETTING)
     if row.id_conto_cliente or not level2:
         return

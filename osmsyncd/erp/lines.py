@@ -9,6 +9,7 @@ gap and says so.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from dataclasses import field
 from decimal import ROUND_HALF_UP
@@ -16,6 +17,9 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import Connection
+from sqlalchemy import Integer
+from sqlalchemy import and_
+from sqlalchemy import cast
 from sqlalchemy import select
 
 from osmsyncd.config import ConnectionSettings
@@ -23,6 +27,7 @@ from osmsyncd.erp.bindings import find_binding
 from osmsyncd.erp.lookups import Lookups
 from osmsyncd.erp.lookups import VatCode
 from osmsyncd.erp.models import MgArticoli
+from osmsyncd.erp.state import OsmsyncBinding
 from osmsyncd.errors import ErpError
 from osmsyncd.records import OrderLine
 from osmsyncd.records import Resource
@@ -67,36 +72,85 @@ class LinePlan:
     warnings: list[str] = field(default_factory=list)
 
 
-def match_article(
-    db: Connection, settings: ConnectionSettings, line: OrderLine
+_ARTICLE = (
+    MgArticoli.id,
+    MgArticoli.um,
+    MgArticoli.prezzo_acquisto,
+    MgArticoli.servizio,
+)
+_LIVE = MgArticoli.deleted_at.is_(None)
+
+
+def match_articles(
+    db: Connection, settings: ConnectionSettings, lines: Sequence[OrderLine]
+) -> list[ArticleRef | None]:
+    """The OSM article of each line: by product binding, then by code = SKU.
+
+    The bound articles of all the lines come in one SELECT. MariaDB compares
+    shop ids ignoring case and trailing spaces, so a line that SELECT did not
+    answer under its exact id is looked up on its own, as before, unless it
+    found no binding at all: then there is surely none to find.
+    """
+    wanted = {str(line.product_shop_id) for line in lines if line.product_shop_id}
+    bound: dict[str, ArticleRef | None] = {}
+    if wanted:
+        rows = db.execute(
+            select(OsmsyncBinding.shop_id, OsmsyncBinding.erp_id, *_ARTICLE)
+            .select_from(OsmsyncBinding)
+            .outerjoin(
+                MgArticoli,
+                and_(MgArticoli.id == cast(OsmsyncBinding.erp_id, Integer), _LIVE),
+            )
+            .where(
+                OsmsyncBinding.connection == settings.name,
+                OsmsyncBinding.resource == str(Resource.ARTICLES),
+                OsmsyncBinding.shop_id.in_(sorted(wanted)),
+            )
+        ).all()
+        for row in rows:
+            usable = row.erp_id.isdigit() and row.id == int(row.erp_id)
+            bound[row.shop_id] = _article(row) if usable else None
+    any_bound = bool(bound)
+
+    found: list[ArticleRef | None] = []
+    for line in lines:
+        shop_id = str(line.product_shop_id) if line.product_shop_id else ""
+        if shop_id in bound:
+            article = bound[shop_id]
+        elif shop_id and any_bound:
+            article = _bound_article(db, settings, shop_id)
+        else:
+            article = None
+        found.append(article or _article_by_code(db, line))
+    return found
+
+
+def _bound_article(
+    db: Connection, settings: ConnectionSettings, shop_id: str
 ) -> ArticleRef | None:
-    """The OSM article of a line: by product binding, then by code = SKU."""
-    columns = (
-        MgArticoli.id,
-        MgArticoli.um,
-        MgArticoli.prezzo_acquisto,
-        MgArticoli.servizio,
-    )
-    live = MgArticoli.deleted_at.is_(None)
-    row = None
-    if line.product_shop_id:
-        binding = find_binding(
-            db, settings.name, Resource.ARTICLES, shop_id=str(line.product_shop_id)
-        )
-        if binding is not None and binding.erp_id.isdigit():
-            row = db.execute(
-                select(*columns).where(MgArticoli.id == int(binding.erp_id), live)
-            ).one_or_none()
-    sku = (line.sku or "").strip()
-    if row is None and sku:
-        row = db.execute(
-            select(*columns)
-            .where(MgArticoli.codice == sku, live)
-            .order_by(MgArticoli.id)
-            .limit(1)
-        ).one_or_none()
-    if row is None:
+    binding = find_binding(db, settings.name, Resource.ARTICLES, shop_id=shop_id)
+    if binding is None or not binding.erp_id.isdigit():
         return None
+    row = db.execute(
+        select(*_ARTICLE).where(MgArticoli.id == int(binding.erp_id), _LIVE)
+    ).one_or_none()
+    return _article(row) if row is not None else None
+
+
+def _article_by_code(db: Connection, line: OrderLine) -> ArticleRef | None:
+    sku = (line.sku or "").strip()
+    if not sku:
+        return None
+    row = db.execute(
+        select(*_ARTICLE)
+        .where(MgArticoli.codice == sku, _LIVE)
+        .order_by(MgArticoli.id)
+        .limit(1)
+    ).one_or_none()
+    return _article(row) if row is not None else None
+
+
+def _article(row: Any) -> ArticleRef:
     return ArticleRef(
         id=row.id,
         um=row.um or "",
@@ -112,8 +166,8 @@ def plan_lines(
     plan = LinePlan()
     confirmed = 0 if lookups.setting(_CONFIRM) == "0" else 1
 
-    for line in order.lines:
-        article = match_article(db, settings, line)
+    articles = match_articles(db, settings, order.lines)
+    for line, article in zip(order.lines, articles, strict=True):
         name = (line.name or line.sku or "").strip() or "Articolo e-commerce"
         if article is None:
             plan.warnings.append(

@@ -1,21 +1,26 @@
-"""OSM reference rows, found by name as the guide requires, per transaction.
+"""OSM reference rows, found by name as the guide requires, once per run.
 
 Ids differ between installs, so nothing here trusts a fresh install's ids;
-each lookup runs once per :class:`Lookups` (one transaction) and is cached
-for the rest of it.
+each lookup runs once per :class:`ReferenceCache`: one run's, shared by all
+of its transactions, or else one :class:`Lookups` (one transaction) of its own.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from collections.abc import Hashable
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from decimal import Decimal
-from functools import cached_property
+from typing import TypeVar
+from typing import cast
 
 from sqlalchemy import Connection
 from sqlalchemy import func
 from sqlalchemy import select
 
+from osmsyncd.erp.bindings import first_run_at
 from osmsyncd.erp.models import AnNazioni
 from osmsyncd.erp.models import AnSedi
 from osmsyncd.erp.models import AnTipiAnagrafiche
@@ -36,6 +41,8 @@ ORDERS_MODULE = "Ordini cliente"
 CUSTOMER_TYPE = "Cliente"
 HEAD_OFFICE = "Sede legale"
 
+T = TypeVar("T")
+
 
 @dataclass(frozen=True)
 class VatCode:
@@ -55,40 +62,78 @@ class VatCode:
         return not self.exempt and self.non_deductible == 0
 
 
-class Lookups:
-    """Reference data of one OSM database, read lazily within one connection."""
+class ReferenceCache:
+    """Reference rows already read, kept for the rest of one run.
 
-    def __init__(self, connection: Connection) -> None:
+    A run sees OSM's settings, modules, VAT codes, states, types, nations,
+    warehouses and segments as they were when it first needed each one; the
+    next run reads them again, so an edit in OSM counts from the next run.
+    Only reads land here: a lookup that fails is asked again next time.
+    """
+
+    def __init__(self) -> None:
+        self._values: dict[Hashable, object] = {}
+
+    def get(self, key: Hashable, read: Callable[[], T], *, keep_none: bool = True) -> T:
+        if key in self._values:
+            return cast(T, self._values[key])
+
+        value = read()
+        if value is not None or keep_none:
+            self._values[key] = value
+        return value
+
+
+class Lookups:
+    """Reference data of one OSM database, read lazily within one connection.
+
+    With a run's ``cache`` every transaction of the run shares what was read;
+    without one, what this object reads lasts for its own transaction only.
+    """
+
+    def __init__(
+        self, connection: Connection, cache: ReferenceCache | None = None
+    ) -> None:
         self.connection = connection
-        self._settings: dict[str, str | None] = {}
-        self._modules: dict[str, int] = {}
+        self.cache = cache if cache is not None else ReferenceCache()
 
     def setting(self, name: str) -> str | None:
-        if name not in self._settings:
-            self._settings[name] = self.connection.scalar(
+        return self.cache.get(
+            ("setting", name),
+            lambda: self.connection.scalar(
                 select(ZzSettings.valore).where(ZzSettings.nome == name)
-            )
-        return self._settings[name]
+            ),
+        )
 
     def int_setting(self, name: str) -> int | None:
         value = (self.setting(name) or "").strip()
         return int(value) if value.lstrip("-").isdigit() else None
 
     def module_id(self, name: str) -> int:
-        if name not in self._modules:
-            found = self.connection.scalar(
-                select(ZzModules.id)
-                .where(ZzModules.name == name)
-                .order_by(ZzModules.id)
-            )
-            if found is None:
-                raise ErpError(f"OSM has no module named {name!r}; is this OSM 2.11?")
-            self._modules[name] = found
-        return self._modules[name]
+        return self.cache.get(("module", name), lambda: self._module_id(name))
 
-    @cached_property
+    def _module_id(self, name: str) -> int:
+        found = self.connection.scalar(
+            select(ZzModules.id).where(ZzModules.name == name).order_by(ZzModules.id)
+        )
+        if found is None:
+            raise ErpError(f"OSM has no module named {name!r}; is this OSM 2.11?")
+        return found
+
+    def first_run_at(self, connection: str) -> datetime | None:
+        """The connection's start: once set it never moves, so it is kept."""
+        return self.cache.get(
+            ("first_run_at", connection),
+            lambda: first_run_at(self.connection, connection),
+            keep_none=False,
+        )
+
+    @property
     def lang_id(self) -> int:
         """The default language: setting ``Lingua``, else the predefined one."""
+        return self.cache.get("lang_id", self._lang_id)
+
+    def _lang_id(self) -> int:
         chosen = self.int_setting("Lingua")
         if chosen is not None:
             return chosen
@@ -97,11 +142,20 @@ class Lookups:
         )
         return found or 1
 
-    @cached_property
+    @property
     def lang_ids(self) -> list[int]:
-        return list(self.connection.scalars(select(ZzLangs.id).order_by(ZzLangs.id)))
+        return self.cache.get(
+            "lang_ids",
+            lambda: list(
+                self.connection.scalars(select(ZzLangs.id).order_by(ZzLangs.id))
+            ),
+        )
 
     def order_state(self, name: str) -> int:
+        key = name.strip().lower()
+        return self.cache.get(("order_state", key), lambda: self._order_state(name))
+
+    def _order_state(self, name: str) -> int:
         found = self.connection.scalar(
             select(OrStatiOrdine.id)
             .where(
@@ -117,8 +171,11 @@ class Lookups:
             )
         return found
 
-    @cached_property
+    @property
     def customer_order_type(self) -> int:
+        return self.cache.get("customer_order_type", self._customer_order_type)
+
+    def _customer_order_type(self) -> int:
         found = self.connection.scalar(
             select(OrTipiOrdine.id)
             .where(OrTipiOrdine.dir == "entrata")
@@ -128,8 +185,11 @@ class Lookups:
             raise ErpError("OSM has no customer order type (or_tipi_ordine entrata)")
         return found
 
-    @cached_property
+    @property
     def customer_type(self) -> int:
+        return self.cache.get("customer_type", self._customer_type)
+
+    def _customer_type(self) -> int:
         found = self.connection.scalar(
             select(AnTipiAnagrafiche.id).where(AnTipiAnagrafiche.name == CUSTOMER_TYPE)
         )
@@ -137,9 +197,12 @@ class Lookups:
             raise ErpError("OSM has no anagrafica type named 'Cliente'")
         return found
 
-    @cached_property
+    @property
     def order_segment(self) -> tuple[int, str]:
         """The predefined segment of customer orders: id and pattern."""
+        return self.cache.get("order_segment", self._order_segment)
+
+    def _order_segment(self) -> tuple[int, str]:
         row = self.connection.execute(
             select(ZzSegments.id, ZzSegments.pattern)
             .where(ZzSegments.id_module == self.module_id(ORDERS_MODULE))
@@ -150,8 +213,11 @@ class Lookups:
             raise ErpError("OSM has no segment for module 'Ordini cliente'")
         return row.id, row.pattern or "#"
 
-    @cached_property
+    @property
     def storage_adapter(self) -> int:
+        return self.cache.get("storage_adapter", self._storage_adapter)
+
+    def _storage_adapter(self) -> int:
         found = self.connection.scalar(
             select(ZzStorageAdapters.id)
             .where(ZzStorageAdapters.deleted_at.is_(None))
@@ -163,48 +229,63 @@ class Lookups:
 
     def warehouse_ids(self, names: Sequence[str]) -> list[int]:
         """Sede ids of warehouse names; "Sede legale" is the head office, 0."""
-        company = self.int_setting("Azienda predefinita")
-        ids: list[int] = []
-        for name in names:
-            wanted = name.strip().lower()
-            if wanted == HEAD_OFFICE.lower():
-                ids.append(0)
-                continue
-            query = select(AnSedi.id).where(
-                func.lower(AnSedi.nome_sede) == wanted, AnSedi.deleted_at.is_(None)
+        return [self._warehouse_id(name) for name in names]
+
+    def _warehouse_id(self, name: str) -> int:
+        wanted = name.strip().lower()
+        if wanted == HEAD_OFFICE.lower():
+            return 0
+        found = self.cache.get(
+            ("warehouse", wanted), lambda: self._sede(wanted), keep_none=False
+        )
+        if found is None:
+            raise ErpError(
+                f"OSM has no warehouse (sede) named {name!r}: fix warehouses "
+                'in the connection ("Sede legale" is the head office)'
             )
-            if company:
-                query = query.where(AnSedi.id_anagrafica == company)
-            found = self.connection.scalar(query.order_by(AnSedi.id))
-            if found is None:
-                raise ErpError(
-                    f"OSM has no warehouse (sede) named {name!r}: fix warehouses "
-                    'in the connection ("Sede legale" is the head office)'
-                )
-            ids.append(found)
-        return ids
+        return found
+
+    def _sede(self, wanted: str) -> int | None:
+        company = self.int_setting("Azienda predefinita")
+        query = select(AnSedi.id).where(
+            func.lower(AnSedi.nome_sede) == wanted, AnSedi.deleted_at.is_(None)
+        )
+        if company:
+            query = query.where(AnSedi.id_anagrafica == company)
+        return self.connection.scalar(query.order_by(AnSedi.id))
 
     def nation_id(self, iso2: str) -> int | None:
         if not iso2:
             return None
-        return self.connection.scalar(
-            select(AnNazioni.id)
-            .where(AnNazioni.iso2 == iso2.strip().upper())
-            .order_by(AnNazioni.id)
+        code = iso2.strip().upper()
+        return self.cache.get(
+            ("nation", code),
+            lambda: self.connection.scalar(
+                select(AnNazioni.id)
+                .where(AnNazioni.iso2 == code)
+                .order_by(AnNazioni.id)
+            ),
         )
 
     # -- payments ------------------------------------------------------------
 
     def payment(self, name: str) -> int | None:
         """The first instalment row of the payment method with this name."""
-        return self.connection.scalar(
-            select(CoPagamenti.id)
-            .where(func.lower(CoPagamenti.name) == name.strip().lower())
-            .order_by(CoPagamenti.id)
+        wanted = name.strip().lower()
+        return self.cache.get(
+            ("payment", wanted),
+            lambda: self.connection.scalar(
+                select(CoPagamenti.id)
+                .where(func.lower(CoPagamenti.name) == wanted)
+                .order_by(CoPagamenti.id)
+            ),
         )
 
-    @cached_property
+    @property
     def default_payment(self) -> int:
+        return self.cache.get("default_payment", self._default_payment)
+
+    def _default_payment(self) -> int:
         chosen = self.int_setting("Tipo di pagamento predefinito")
         if chosen:
             return chosen
@@ -219,8 +300,11 @@ class Lookups:
 
     # -- VAT -----------------------------------------------------------------
 
-    @cached_property
+    @property
     def vat_codes(self) -> dict[int, VatCode]:
+        return self.cache.get("vat_codes", self._vat_codes)
+
+    def _vat_codes(self) -> dict[int, VatCode]:
         title = (
             select(CoIvaLang.title)
             .where(CoIvaLang.id_record == CoIva.id, CoIvaLang.id_lang == self.lang_id)
@@ -253,8 +337,11 @@ class Lookups:
             for row in rows
         }
 
-    @cached_property
+    @property
     def default_vat(self) -> VatCode | None:
+        return self.cache.get("default_vat", self._default_vat)
+
+    def _default_vat(self) -> VatCode | None:
         chosen = self.int_setting("Iva predefinita")
         return self.vat_codes.get(chosen) if chosen is not None else None
 

@@ -26,7 +26,6 @@ from sqlalchemy import update
 from osmsyncd.config import ConnectionSettings
 from osmsyncd.erp.bindings import bind
 from osmsyncd.erp.bindings import find_binding
-from osmsyncd.erp.bindings import first_run_at
 from osmsyncd.erp.customers import create_customer
 from osmsyncd.erp.customers import destination
 from osmsyncd.erp.customers import ensure_client
@@ -37,6 +36,7 @@ from osmsyncd.erp.interface import Binding
 from osmsyncd.erp.lines import LinePlan
 from osmsyncd.erp.lines import plan_lines
 from osmsyncd.erp.lookups import Lookups
+from osmsyncd.erp.lookups import ReferenceCache
 from osmsyncd.erp.models import OrOrdini
 from osmsyncd.erp.models import OrRigheOrdini
 from osmsyncd.erp.models import OrTipiOrdine
@@ -124,10 +124,17 @@ def _lines_key(order: ShopOrder) -> str:
 
 
 def apply_order(
-    db: Connection, settings: ConnectionSettings, order: ShopOrder, today: date
+    db: Connection,
+    settings: ConnectionSettings,
+    order: ShopOrder,
+    today: date,
+    reference: ReferenceCache | None = None,
 ) -> Application:
-    """Import or update one shop order (the caller owns the transaction)."""
-    lookups = Lookups(db)
+    """Import or update one shop order (the caller owns the transaction).
+
+    ``reference`` holds the OSM reference rows the run has read already.
+    """
+    lookups = Lookups(db, reference)
     segment, pattern = lookups.order_segment
     db.execute(select(ZzSegments.id).where(ZzSegments.id == segment).with_for_update())
 
@@ -146,19 +153,19 @@ def apply_order(
             return Application(Applied.UNCHANGED, int(binding.erp_id))
         return _update(db, lookups, settings, order, binding, wanted, today)
 
-    too_early = _before_start(db, settings, order)
+    too_early = _before_start(lookups, settings, order)
     if too_early:
         return Application(Applied.SKIPPED, warnings=(too_early,))
     return _create(db, lookups, settings, order, segment, pattern, wanted, today)
 
 
 def _before_start(
-    db: Connection, settings: ConnectionSettings, order: ShopOrder
+    lookups: Lookups, settings: ConnectionSettings, order: ShopOrder
 ) -> str | None:
     if settings.orders_since is not None:
         start = datetime.combine(settings.orders_since, time(), tzinfo=UTC)
     else:
-        found = first_run_at(db, settings.name)
+        found = lookups.first_run_at(settings.name)
         if found is None:
             return (
                 "the connection has not run yet, so no order is imported: run it "
@@ -228,8 +235,11 @@ def _create(
     ).inserted_primary_key
     assert new_id is not None
     erp_id = int(new_id[0])
-    for planned in plan.lines:
-        db.execute(insert(OrRigheOrdini).values(id_ordine=erp_id, **planned.columns))
+    if plan.lines:
+        db.execute(
+            insert(OrRigheOrdini),
+            [dict(planned.columns, id_ordine=erp_id) for planned in plan.lines],
+        )
 
     moved = _settle(db, settings, order, plan, warehouses, today)
     _bind(db, settings, order, erp_id, wanted, state_id)
@@ -294,6 +304,7 @@ def customer_for(
 ) -> int:
     """The OSM customer of an order: bound, matched or created."""
     found: int | None = None
+    bound: Binding | None = None
     if customer.shop_id:
         bound = find_binding(
             db, settings.name, Resource.CUSTOMERS, shop_id=str(customer.shop_id)
@@ -309,7 +320,12 @@ def customer_for(
         ensure_client(db, lookups, found)
 
     if customer.shop_id:
-        taken = find_binding(db, settings.name, Resource.CUSTOMERS, erp_id=str(found))
+        # A binding that led here is this customer's: one per OSM id.
+        taken = bound if bound is not None and bound.erp_id == str(found) else None
+        if taken is None:
+            taken = find_binding(
+                db, settings.name, Resource.CUSTOMERS, erp_id=str(found)
+            )
         if taken is None:
             bind(
                 db,

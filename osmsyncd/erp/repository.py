@@ -4,11 +4,16 @@
 write runs in its own transaction, the OSM rows and their binding together.
 Database errors leave as :class:`ErpUnavailable` (try again next run) or
 :class:`ErpError` (fix something), never as driver exceptions.
+
+While a run holds its job's guard, the OSM reference rows its order writes
+read (settings, VAT codes, states, segments...) are read once for the run;
+outside a run every write reads them afresh.
 """
 
 from __future__ import annotations
 
 import contextlib
+import threading
 from collections.abc import Callable
 from collections.abc import Iterable
 from collections.abc import Iterator
@@ -39,6 +44,7 @@ from osmsyncd.erp.images import ImageFiles
 from osmsyncd.erp.interface import Application
 from osmsyncd.erp.interface import ArticleScope
 from osmsyncd.erp.interface import Binding
+from osmsyncd.erp.lookups import ReferenceCache
 from osmsyncd.erp.order_feed import read_orders
 from osmsyncd.erp.orders import apply_order
 from osmsyncd.erp.orders import fingerprint as order_fingerprint
@@ -77,6 +83,8 @@ class OsmRepository:
         self.files_dir = files_dir
         self.version = version
         self.images = ImageFiles(files_dir)
+        # A run's reads and writes happen on the thread that holds its guard.
+        self._run = threading.local()
 
     def close(self) -> None:
         self.engine.dispose()
@@ -174,7 +182,10 @@ class OsmRepository:
     def apply_order(
         self, settings: ConnectionSettings, order: ShopOrder
     ) -> Application:
-        return self._write(lambda db: apply_order(db, settings, order, date.today()))
+        reference = self._reference()
+        return self._write(
+            lambda db: apply_order(db, settings, order, date.today(), reference)
+        )
 
     # -- state -------------------------------------------------------------------
 
@@ -217,7 +228,25 @@ class OsmRepository:
         return self._read(lambda db: runs.failing_records(db, threshold))
 
     def job_guard(self, job: str) -> AbstractContextManager[bool]:
-        return job_guard(self.engine, job)
+        return self._guarded(job)
+
+    @contextlib.contextmanager
+    def _guarded(self, job: str) -> Iterator[bool]:
+        """The job's guard; while it is held the run has its reference cache."""
+        with job_guard(self.engine, job) as held:
+            if not held:
+                yield False
+                return
+            outer = self._reference()
+            self._run.reference = ReferenceCache()
+            try:
+                yield True
+            finally:
+                self._run.reference = outer
+
+    def _reference(self) -> ReferenceCache | None:
+        found: ReferenceCache | None = getattr(self._run, "reference", None)
+        return found
 
     # -- operator commands -------------------------------------------------------
 

@@ -106,6 +106,7 @@ def settle_order_stock(
         wanted[key] = wanted.get(key, Decimal("0")) + max(target.sold, Decimal("0"))
 
     changes: dict[int, Decimal] = {}
+    records: list[dict[str, object]] = []
     for key in sorted(set(moved) | set(wanted)):
         delta = wanted.get(key, Decimal("0")) - moved.get(key, Decimal("0"))
         if not delta:
@@ -118,15 +119,15 @@ def settle_order_stock(
                 "(annullato o rimborsato)"
             )
         movement = move_stock(db, key[1], -delta, text, order.sede, today)
-        db.execute(
-            insert(OsmsyncStockMove).values(
-                connection=order.connection,
-                shop_order_id=order.shop_order_id,
-                shop_line_id=key[0],
-                id_articolo=key[1],
-                qta=delta,
-                id_movimento=movement,
-            )
+        records.append(
+            {
+                "connection": order.connection,
+                "shop_order_id": order.shop_order_id,
+                "shop_line_id": key[0],
+                "id_articolo": key[1],
+                "qta": delta,
+                "id_movimento": movement,
+            }
         )
         log.info(
             "order_stock_moved",
@@ -136,4 +137,9 @@ def settle_order_stock(
             quantity=str(-delta),
         )
         changes[key[1]] = changes.get(key[1], Decimal("0")) - delta
+
+    # Written in one statement after the movements: the caller's transaction
+    # commits them together all the same.
+    if records:
+        db.execute(insert(OsmsyncStockMove), records)
     return changes

@@ -8,8 +8,10 @@ from datetime import datetime
 from decimal import Decimal
 
 import pytest
+from sqlalchemy import event
 from sqlalchemy import func
 from sqlalchemy import select
+from sqlalchemy import update
 
 from osmsyncd.erp.interface import Applied
 from osmsyncd.erp.models import AnAnagrafiche
@@ -19,6 +21,7 @@ from osmsyncd.erp.models import CoPianoDeiConti3
 from osmsyncd.erp.models import MgMovimenti
 from osmsyncd.erp.models import OrOrdini
 from osmsyncd.erp.models import OrRigheOrdini
+from osmsyncd.erp.models import ZzSettings
 from osmsyncd.erp.repository import OsmRepository
 from osmsyncd.errors import ErpError
 from osmsyncd.records import Address
@@ -391,8 +394,6 @@ def test_a_status_change_updates_the_state_and_keeps_osm_edits(erp: OsmRepositor
     erp.apply_order(settings, replace(order, status="processing"))
     assert state() == 7  # Accettato
 
-    from sqlalchemy import update
-
     with erp.engine.begin() as db:
         db.execute(update(OrOrdini).where(OrOrdini.id == erp_id).values(id_stato=2))
     result = erp.apply_order(settings, replace(order, status="completed", note="x"))
@@ -468,6 +469,87 @@ def test_an_order_matches_its_lines_by_product_binding_first(erp: OsmRepository)
 
     assert _lines(erp, applied.erp_id)[0]["id_articolo"] == bound
     assert osm.stock_of(erp.engine, bound) == Decimal("9")
+
+
+def test_each_line_finds_its_own_article_when_an_order_mixes_them(
+    erp: OsmRepository,
+):
+    """Bound lines go to their article; a binding to a deleted article, or none,
+    falls back to the SKU; a line matching nothing stays text."""
+    bound = osm.article(erp.engine, "BOUND", "10")
+    gone = osm.article(erp.engine, "GONE", "10", deleted=True)
+    by_code = osm.article(erp.engine, "BY-CODE", "10")
+    fallback = osm.article(erp.engine, "FALLBACK", "10")
+    from osmsyncd.erp.interface import Binding
+
+    erp.save_bindings(
+        [
+            Binding("negozio", Resource.ARTICLES, str(bound), "71"),
+            Binding("negozio", Resource.ARTICLES, str(gone), "72"),
+        ]
+    )
+    net, tax = "8.196721", "1.803279"
+    order = osm.shop_order(
+        "5002",
+        [
+            osm.line("1", "BY-CODE", "1", net, tax, product_shop_id="71"),
+            osm.line("2", "FALLBACK", "1", net, tax, product_shop_id="72"),
+            osm.line("3", "BY-CODE", "1", net, tax, product_shop_id="73"),
+            osm.line("4", "NOWHERE", "1", net, tax, product_shop_id="74"),
+        ],
+        "40.00",
+    )
+
+    applied = erp.apply_order(osm.settings(), order)
+
+    lines = _lines(erp, applied.erp_id)
+    assert [line["id_articolo"] for line in lines] == [bound, fallback, by_code, None]
+    assert [osm.stock_of(erp.engine, a) for a in (bound, by_code, fallback)] == [
+        Decimal("9"),
+        Decimal("9"),
+        Decimal("9"),
+    ]
+    assert osm.stock_of(erp.engine, gone) == Decimal("10")
+
+
+def test_a_run_reads_each_setting_once_and_the_next_run_sees_osm_edits(
+    erp: OsmRepository,
+):
+    """Within one run OSM's reference rows are read once, however many orders
+    it imports; an edit made in OSM between two runs counts from the next."""
+    osm.article(erp.engine, "A2", "10")
+    lines = [osm.line("1", "A2", "1", "8.196721", "1.803279")]
+    settings = osm.settings()
+    reads: list[str] = []
+
+    def count(conn, cursor, statement, parameters, context, executemany):
+        if statement.lstrip().upper().startswith("SELECT") and (
+            "zz_settings.valore" in statement
+        ):
+            reads.append(repr(parameters))
+
+    event.listen(erp.engine, "before_cursor_execute", count)
+    try:
+        with erp.job_guard("negozio:orders:import") as held:
+            assert held
+            first = [
+                erp.apply_order(settings, osm.shop_order(n, lines, "10.00")).erp_id
+                for n in ("1", "2", "3")
+            ]
+    finally:
+        event.remove(erp.engine, "before_cursor_execute", count)
+    with erp.engine.begin() as db:
+        db.execute(
+            update(ZzSettings)
+            .where(ZzSettings.nome == "Iva predefinita")
+            .values(valore="208")
+        )
+    with erp.job_guard("negozio:orders:import") as held:
+        second = erp.apply_order(settings, osm.shop_order("4", lines, "10.00"))
+
+    assert reads and len(reads) == len(set(reads))
+    assert [_lines(erp, erp_id)[0]["id_iva"] for erp_id in first] == [171] * 3
+    assert _lines(erp, second.erp_id)[0]["id_iva"] == 208  # Iva Vent. 22%
 
 
 def test_imported_customers_with_a_shop_account_are_bound(erp: OsmRepository):
