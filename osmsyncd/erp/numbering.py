@@ -16,17 +16,26 @@ def _parts(mask: str, year: int) -> list[str]:
     return re.split(r"(#+)", text)
 
 
-def counter_of(value: str, mask: str, year: int = 0) -> int | None:
-    """The counter inside ``value`` when it fits ``mask``, else None."""
-    pattern = "".join(
-        r"(\d+)" if part.startswith("#") else re.escape(part)
-        for part in _parts(mask, year)
-        if part
+def _pattern(mask: str, year: int) -> re.Pattern[str]:
+    return re.compile(
+        "".join(
+            r"(\d+)" if part.startswith("#") else re.escape(part)
+            for part in _parts(mask, year)
+            if part
+        )
     )
-    found = re.fullmatch(pattern, value.strip())
+
+
+def _counter(value: str, pattern: re.Pattern[str]) -> int | None:
+    found = pattern.fullmatch(value.strip())
     if found is None or not found.groups():
         return None
     return int(found.group(1))
+
+
+def counter_of(value: str, mask: str, year: int = 0) -> int | None:
+    """The counter inside ``value`` when it fits ``mask``, else None."""
+    return _counter(value, _pattern(mask, year))
 
 
 def render(mask: str, counter: int, year: int = 0) -> str:
@@ -41,6 +50,8 @@ def render(mask: str, counter: int, year: int = 0) -> str:
 
 def next_number(values: Iterable[str], mask: str, year: int = 0) -> str:
     """The value after the largest one of ``values`` that fits ``mask``."""
-    counters = (counter_of(value, mask, year) for value in values if value)
+    # The mask is made into a pattern once: a year's orders are thousands.
+    pattern = _pattern(mask, year)
+    counters = (_counter(value, pattern) for value in values if value)
     highest = max((c for c in counters if c is not None), default=0)
     return render(mask, highest + 1, year)
