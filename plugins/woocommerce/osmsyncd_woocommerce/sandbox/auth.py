@@ -11,9 +11,11 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import heapq
 import hmac
 import re
 import secrets
+import threading
 import time
 from dataclasses import dataclass
 from dataclasses import field
@@ -35,6 +37,9 @@ class ApiKey:
     consumer_secret: str
     permissions: str = "read_write"
     nonces: dict[str, float] = field(default_factory=dict)
+    # The same nonces by timestamp, oldest first: expiring them then reads
+    # only the expired ones, not the whole window on every request.
+    nonce_times: list[tuple[float, str]] = field(default_factory=list)
 
 
 def new_key(permissions: str = "read_write") -> ApiKey:
@@ -76,6 +81,8 @@ class Authenticator:
     keys: list[ApiKey] = field(default_factory=list)
     app_password: str | None = None
     clock_skew: float = 0.0
+    # Requests are checked in their own threads, before the shop's lock.
+    nonce_lock: threading.Lock = field(default_factory=threading.Lock)
 
     def key(self, consumer_key: str) -> ApiKey | None:
         for key in self.keys:
@@ -197,15 +204,19 @@ class Authenticator:
             raise RestError(
                 401, "woocommerce_rest_authentication_error", "Invalid timestamp."
             )
-        key.nonces = {n: t for n, t in key.nonces.items() if t > now - NONCE_WINDOW}
-        nonce = params["oauth_nonce"]
-        if nonce in key.nonces:
-            raise RestError(
-                401,
-                "woocommerce_rest_authentication_error",
-                "Invalid nonce - nonce has already been used.",
-            )
-        key.nonces[nonce] = float(stamp)
+        with self.nonce_lock:
+            times = key.nonce_times
+            while times and times[0][0] <= now - NONCE_WINDOW:
+                key.nonces.pop(heapq.heappop(times)[1], None)
+            nonce = params["oauth_nonce"]
+            if nonce in key.nonces:
+                raise RestError(
+                    401,
+                    "woocommerce_rest_authentication_error",
+                    "Invalid nonce - nonce has already been used.",
+                )
+            key.nonces[nonce] = float(stamp)
+            heapq.heappush(times, (float(stamp), nonce))
         return _principal(key, "oauth1")
 
 

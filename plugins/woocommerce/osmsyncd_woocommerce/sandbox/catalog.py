@@ -8,6 +8,7 @@ HTML-escaped, each write moving ``date_modified``.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from decimal import Decimal
 from typing import Any
 
@@ -62,10 +63,6 @@ def find_product(
         error.status = status
         raise error
     return product
-
-
-def live_products(state: ShopState) -> list[dict[str, Any]]:
-    return [p for p in state.products.values() if p["status"] != "trash"]
 
 
 def product_tax_rate(state: ShopState, product: dict[str, Any]) -> Decimal:
@@ -210,14 +207,31 @@ def render_product(
     return body
 
 
+def _listed_pool(
+    state: ShopState, skus: set[str], gtin: Any
+) -> Iterable[dict[str, Any]]:
+    """The products a listing can answer, narrowed by its SKU or GTIN filter.
+
+    The filters themselves still run on the pool, and the answer is sorted
+    afterwards, so the pool changes the cost of a listing, never its rows.
+    """
+    if skus:
+        ids = set().union(*(state.product_skus.holders(sku) for sku in skus))
+        return [state.products[i] for i in sorted(ids)]
+    if gtin and isinstance(gtin, str):
+        return state.products_holding(state.product_gtins, gtin)
+    return state.products.values()
+
+
 def list_products(state: ShopState, request: Request) -> Reply:
+    skus = {sku.strip().lower() for sku in comma_list(request.get("sku"))}
+    pool = _listed_pool(state, skus, request.get("global_unique_id"))
     status = str(request.get("status") or "any")
     if status == "any":
-        records = live_products(state)
+        records = [p for p in pool if p["status"] != "trash"]
     else:
-        records = [p for p in state.products.values() if p["status"] == status]
+        records = [p for p in pool if p["status"] == status]
 
-    skus = {sku.strip().lower() for sku in comma_list(request.get("sku"))}
     if skus:
         records = [p for p in records if p["sku"] and p["sku"].lower() in skus]
     gtin = request.get("global_unique_id")
@@ -322,9 +336,8 @@ def check_sku(state: ShopState, sku: str, own_id: int, creating: bool) -> None:
     """Refuse a SKU some other product holds, as the real shop refuses it."""
     if not sku:
         return
-    wanted = sku.lower()
-    for other in state.products.values():
-        if other["id"] == own_id or other["sku"].lower() != wanted:
+    for other in state.products_holding(state.product_skus, sku.lower()):
+        if other["id"] == own_id:
             continue
         if other["status"] == "trash":
             verb = "insert" if creating else "update"
@@ -335,8 +348,7 @@ def check_sku(state: ShopState, sku: str, own_id: int, creating: bool) -> None:
                 "present in the lookup table",
             )
         suggestion, counter = f"{sku}-1", 1
-        taken = {p["sku"].lower() for p in state.products.values()}
-        while suggestion.lower() in taken:
+        while suggestion.lower() in state.product_skus:
             counter += 1
             suggestion = f"{sku}-{counter}"
         raise RestError(
@@ -351,23 +363,14 @@ def check_sku(state: ShopState, sku: str, own_id: int, creating: bool) -> None:
 def _check_gtin(state: ShopState, gtin: str, own_id: int) -> None:
     if not gtin:
         return
-    for other in live_products(state):
-        if other["id"] != own_id and other["global_unique_id"] == gtin:
+    for other in state.products_holding(state.product_gtins, gtin):
+        if other["id"] != own_id and other["status"] != "trash":
             raise RestError(
                 400,
                 "product_invalid_global_unique_id",
                 "Invalid or duplicated GTIN, UPC, EAN or ISBN.",
                 resource_id=other["id"],
             )
-
-
-def _unique_product_slug(state: ShopState, slug: str, own_id: int) -> str:
-    taken = {p["slug"] for p in state.products.values() if p["id"] != own_id}
-    candidate, counter = slug, 2
-    while candidate in taken:
-        candidate = f"{slug}-{counter}"
-        counter += 1
-    return candidate
 
 
 def _resolve_images(
@@ -493,12 +496,12 @@ def apply_product(
             product["stock_status"] = payload["stock_status"]
 
     if "slug" in payload and payload["slug"]:
-        product["slug"] = _unique_product_slug(
-            state, sanitize_title(str(payload["slug"])), product["id"]
+        product["slug"] = state.product_slugs.unique(
+            sanitize_title(str(payload["slug"])), product["id"]
         )
     elif not product["slug"]:
         base = sanitize_title(product["name"]) or str(product["id"])
-        product["slug"] = _unique_product_slug(state, base, product["id"])
+        product["slug"] = state.product_slugs.unique(base, product["id"])
     if not product["categories"]:
         product["categories"] = [UNCATEGORIZED]
 
@@ -549,6 +552,7 @@ def create_product(
     apply_product(state, staged, payload, creating=True)
     staged["id"] = state.post_id()
     state.products[staged["id"]] = staged
+    state.index_product(staged)
     return render_product(state, staged, home, edit=True)
 
 
@@ -564,6 +568,7 @@ def update_product(
     staged["date_modified"] = state.now()
     product.clear()
     product.update(staged)
+    state.index_product(product)
     return render_product(state, product, home, edit=True)
 
 
@@ -574,6 +579,7 @@ def delete_product(
     body = render_product(state, product, home, edit=True)
     if force:
         del state.products[product_id]
+        state.unindex_product(product_id)
     else:
         # WordPress keeps what it needs to restore the product as meta.
         stamp = str(int(state.now().timestamp()))

@@ -139,12 +139,15 @@ def store_file(
     stem, dot, extension = name.rpartition(".")
     if not dot:
         stem, extension = name, mime.split("/")[1].replace("jpeg", "jpg")
-    candidate = f"{stem}.{extension}"
-    counter = 1
-    while f"{folder}/{candidate}" in state.uploads:
-        candidate = f"{stem}-{counter}.{extension}"
-        counter += 1
-    path = f"{folder}/{candidate}"
+    path = f"{folder}/{stem}.{extension}"
+    if path in state.uploads:
+        # Files are never removed, so every number below the last one given
+        # for this name is still taken.
+        counter = state.upload_counters.get(path, 1)
+        while f"{folder}/{stem}-{counter}.{extension}" in state.uploads:
+            counter += 1
+        state.upload_counters[path] = counter + 1
+        path = f"{folder}/{stem}-{counter}.{extension}"
     state.uploads[path] = (data, mime)
 
     media_id = state.post_id()
@@ -152,7 +155,7 @@ def store_file(
         "id": media_id,
         "file": path,
         "title": title if title is not None else stem,
-        "slug": _unique_media_slug(state, sanitize_title(stem)),
+        "slug": state.media_slugs.unique(sanitize_title(stem)),
         "alt": "",
         "caption": "",
         "mime": mime,
@@ -164,16 +167,8 @@ def store_file(
         "modified": now,
     }
     state.media[media_id] = record
+    state.media_slugs.put(media_id, record["slug"])
     return record
-
-
-def _unique_media_slug(state: ShopState, slug: str) -> str:
-    taken = {item["slug"] for item in state.media.values()}
-    candidate, counter = slug, 2
-    while candidate in taken:
-        candidate = f"{slug}-{counter}"
-        counter += 1
-    return candidate
 
 
 def sideload(state: ShopState, image: dict[str, Any]) -> dict[str, Any]:

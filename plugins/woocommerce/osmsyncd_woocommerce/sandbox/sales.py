@@ -546,8 +546,8 @@ def _product_for(state: ShopState, item: dict[str, Any]) -> dict[str, Any] | Non
         return state.products.get(int(item["product_id"]))
     sku = str(item.get("sku") or "").lower()
     if sku:
-        for product in state.products.values():
-            if product["sku"].lower() == sku and product["status"] != "trash":
+        for product in state.products_holding(state.product_skus, sku):
+            if product["status"] != "trash":
                 return product
     return None
 

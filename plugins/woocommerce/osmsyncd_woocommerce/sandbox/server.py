@@ -310,10 +310,11 @@ class Sandbox:
 
     def admin_product(self, sku: str) -> dict[str, Any] | None:
         """The product holding ``sku`` (any status), or None."""
-        for product in self.admin_products():
-            if product["sku"].lower() == sku.lower():
-                return product
-        return None
+        with self.state.lock:
+            holders = self.state.products_holding(self.state.product_skus, sku.lower())
+            if not holders:
+                return None
+            return catalog.render_product(self.state, holders[0], self.url)
 
     def admin_set_prices_include_tax(self, include: bool) -> None:
         with self.state.lock:

@@ -18,6 +18,9 @@ from datetime import tzinfo
 from decimal import Decimal
 from typing import Any
 
+from osmsyncd_woocommerce.sandbox.indexes import Holders
+from osmsyncd_woocommerce.sandbox.indexes import Slugs
+
 try:
     from zoneinfo import ZoneInfo
 
@@ -118,7 +121,15 @@ def _tax_settings() -> list[Setting]:
 
 @dataclass
 class ShopState:
-    """All records of one sandbox shop, guarded by ``lock``."""
+    """All records of one sandbox shop, guarded by ``lock``.
+
+    ``products`` is in id order (ids only grow and a product is stored
+    once), so where several products hold a value the one with the lowest id
+    is the one a scan would have met first. The ``product_*`` and
+    ``media_slugs`` lookups follow every stored change of a product's SKU
+    (lower-cased), GTIN and slug and of a media item's slug;
+    ``upload_counters`` is the next number to try for a taken file name.
+    """
 
     lock: threading.RLock = field(default_factory=threading.RLock)
     clock_offset: timedelta = field(default_factory=timedelta)
@@ -137,11 +148,16 @@ class ShopState:
     refunds: dict[int, dict[str, Any]] = field(default_factory=dict)
     notes: dict[int, dict[str, Any]] = field(default_factory=dict)
     uploads: dict[str, tuple[bytes, str]] = field(default_factory=dict)
+    upload_counters: dict[str, int] = field(default_factory=dict)
     tax_rates: dict[int, TaxRate] = field(default_factory=dict)
     tax_classes: list[tuple[str, str]] = field(default_factory=list)
     settings: dict[str, list[Setting]] = field(default_factory=dict)
     emails: list[dict[str, str]] = field(default_factory=list)
     cogs_enabled: bool = False
+    product_skus: Holders = field(default_factory=Holders)
+    product_gtins: Holders = field(default_factory=Holders)
+    product_slugs: Slugs = field(default_factory=Slugs)
+    media_slugs: Slugs = field(default_factory=Slugs)
 
     def __post_init__(self) -> None:
         self.terms[15] = {
@@ -194,6 +210,24 @@ class ShopState:
     def comment_id(self) -> int:
         self.next_comment_id += 1
         return self.next_comment_id - 1
+
+    # -- lookups ---------------------------------------------------------
+
+    def index_product(self, product: dict[str, Any]) -> None:
+        """Bring the lookups up to date with a stored product's fields."""
+        product_id = product["id"]
+        self.product_skus.put(product_id, product["sku"].lower())
+        self.product_gtins.put(product_id, product["global_unique_id"])
+        self.product_slugs.put(product_id, product["slug"])
+
+    def unindex_product(self, product_id: int) -> None:
+        """Free what a deleted product held."""
+        for index in (self.product_skus, self.product_gtins, self.product_slugs):
+            index.drop(product_id)
+
+    def products_holding(self, index: Holders, value: str) -> list[dict[str, Any]]:
+        """The products holding ``value`` in ``index``, in id order."""
+        return [self.products[i] for i in sorted(index.holders(value))]
 
     # -- settings --------------------------------------------------------
 
