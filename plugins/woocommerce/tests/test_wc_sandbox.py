@@ -7,11 +7,15 @@ import re
 import signal
 import subprocess
 import sys
+import threading
+from http.server import BaseHTTPRequestHandler
+from http.server import ThreadingHTTPServer
 
 import pytest
 import requests
 from osmsyncd_woocommerce.sandbox import Sandbox
 from wc_recordings import Shop
+from wc_recordings import png
 
 
 def test_command_line_announces_url_and_token_then_stops_on_sigterm():
@@ -214,3 +218,71 @@ def test_order_stock_walk_and_refund_restock():
         )
         assert refund["amount"] == "30.50"
         assert sandbox.admin_product("V-1")["stock_quantity"] == 1  # type: ignore[index]
+
+
+def test_a_batch_waiting_on_an_image_does_not_hold_other_requests_back():
+    """Images by src are fetched before the shop's lock, as a real shop's
+    workers serve other requests while one of them downloads."""
+    asked = threading.Event()
+    release = threading.Event()
+
+    class SlowImage(BaseHTTPRequestHandler):
+        def log_message(self, format: str, *args: object) -> None:  # noqa: A002
+            return
+
+        def do_GET(self) -> None:  # noqa: N802
+            asked.set()
+            release.wait(30)
+            data = png(4, 4)
+            self.send_response(200)
+            self.send_header("Content-Type", "image/png")
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+
+    images = ThreadingHTTPServer(("127.0.0.1", 0), SlowImage)
+    threading.Thread(target=images.serve_forever, daemon=True).start()
+    try:
+        with Sandbox() as sandbox:
+            shop = Shop(sandbox.url, sandbox.token)
+            src = f"http://127.0.0.1:{images.server_address[1]}/a.png"
+            body = {"create": [{"name": "Vaso", "sku": "V1", "images": [{"src": src}]}]}
+            answers: list[requests.Response] = []
+            batch = threading.Thread(
+                target=lambda: answers.append(
+                    shop.call("POST", "/wp-json/wc/v3/products/batch", body=body)
+                )
+            )
+            batch.start()
+            assert asked.wait(10)
+
+            listing = shop.call("GET", "/wp-json/wc/v3/products")
+            release.set()
+            batch.join(30)
+
+            assert listing.status_code == 200 and listing.json() == []
+            created = answers[0].json()["create"][0]
+            assert created["sku"] == "V1"
+            assert created["images"][0]["src"].endswith("/a.png")
+    finally:
+        release.set()
+        images.shutdown()
+        images.server_close()
+
+
+def test_an_image_src_with_a_raw_space_is_refused_as_an_image_error():
+    """A src no HTTP client can send is the image error, not a crash."""
+    with Sandbox() as sandbox:
+        shop = Shop(sandbox.url, sandbox.token)
+        src = "http://127.0.0.1:9/a b.png"
+        answer = shop.call(
+            "POST",
+            "/wp-json/wc/v3/products",
+            body={"name": "Vaso", "sku": "V2", "images": [{"src": src}]},
+        )
+
+        assert answer.status_code == 400
+        assert answer.json()["code"] == "woocommerce_product_image_upload_error"
+        assert answer.json()["message"] == (
+            f"Error getting remote image {src}. Error: A valid URL was not provided."
+        )

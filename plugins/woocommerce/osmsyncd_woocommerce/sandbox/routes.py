@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -180,6 +181,18 @@ def _refuse_anonymous(route: Route, method: str) -> None:
     raise RestError(401, code, text)
 
 
+def _product_write(request: Request) -> Any:
+    """The body of a product create, update or batch; None for the rest."""
+    if request.method not in ("POST", "PUT", "PATCH"):
+        return None
+    if not request.route.startswith("/wc/v3/products"):
+        return None
+    try:
+        return json.loads(request.body) if request.body else None
+    except ValueError:
+        return None
+
+
 def dispatch(state: ShopState, request: Request) -> Reply:
     """Find the route, check who may call it, and run it under the lock."""
     allowed_for_path = False
@@ -202,7 +215,7 @@ def dispatch(state: ShopState, request: Request) -> Reply:
             check_permission(principal, request.method)
 
         args = [int(g) if g.isdigit() else g for g in match.groups()]
-        with state.lock:
+        with media.prefetched(_product_write(request)), state.lock:
             return route.handler(state, request, *args)
 
     if allowed_for_path:
