@@ -125,6 +125,9 @@ def _batch(
     return retry
 
 
+CATEGORY_BATCH = 100
+
+
 def ensure_categories(
     client: WooClient,
     paths: Sequence[tuple[str, ...]],
@@ -149,32 +152,49 @@ def ensure_categories(
             name = text(item.get("name")).strip().lower()
             existing[(int(item.get("parent") or 0), name)] = str(item["id"])
 
-    for path in sorted(missing, key=len):
-        parent = found.get(path[:-1]) if len(path) > 1 else "0"
-        if parent is None:
-            continue
-        key = (int(parent), path[-1].strip().lower())
-        if key in existing:
-            found[path] = existing[key]
-            continue
-        body = {"name": path[-1], "parent": int(parent)}
-        answer = client.http.request(
-            "POST",
-            "/wp-json/wc/v3/products/categories",
-            json_body=body,
-            auth=client.auth_for(client.auth_mode()),
-        )
-        result = answer.json() if answer.content else {}
-        if answer.status_code < 300:
+    # One batch per level (100 terms at most): parents must exist before
+    # their children name them.
+    for depth in sorted({len(path) for path in missing}):
+        level: list[tuple[tuple[str, ...], int]] = []
+        for path in missing:
+            parent = found.get(path[:-1]) if depth > 1 else "0"
+            if len(path) != depth or parent is None:
+                continue
+            key = (int(parent), path[-1].strip().lower())
+            if key in existing:
+                found[path] = existing[key]
+            else:
+                level.append((path, int(parent)))
+        for start in range(0, len(level), CATEGORY_BATCH):
+            _create_categories(client, level[start : start + CATEGORY_BATCH], found)
+    return {path: found[path] for path in paths if path in found}
+
+
+def _create_categories(
+    client: WooClient,
+    level: list[tuple[tuple[str, ...], int]],
+    found: dict[tuple[str, ...], str],
+) -> None:
+    """Create one level's categories in a batch; a name the shop already
+    holds under that parent (``term_exists``) is taken as it is."""
+    body = {"create": [{"name": path[-1], "parent": parent} for path, parent in level]}
+    answer = client.call(
+        "POST", "products/categories/batch", body=body, what="category batch"
+    ).json()
+    results = answer.get("create") if isinstance(answer, dict) else None
+    if not isinstance(results, list) or len(results) != len(level):
+        raise ShopError("the shop's category batch answer has no create list")
+
+    for (path, _), result in zip(level, results, strict=True):
+        error = result.get("error") if isinstance(result, dict) else None
+        if not error:
             found[path] = str(result["id"])
             log.info("category_created", path="/".join(path), shop_id=found[path])
-        elif isinstance(result, dict) and result.get("code") == "term_exists":
-            found[path] = str(result["data"]["resource_id"])
+        elif error.get("code") == "term_exists":
+            found[path] = str((error.get("data") or {})["resource_id"])
         else:
-            message = result.get("message") if isinstance(result, dict) else answer.text
             raise ShopError(
-                f"category {'/'.join(path)!r} refused: {message}",
-                status=answer.status_code,
-                code=result.get("code") if isinstance(result, dict) else None,
+                f"category {'/'.join(path)!r} refused: {error.get('message')}",
+                status=(error.get("data") or {}).get("status"),
+                code=error.get("code"),
             )
-    return {path: found[path] for path in paths if path in found}

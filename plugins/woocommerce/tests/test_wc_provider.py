@@ -589,6 +589,41 @@ def test_categories_created_parent_first_and_adopted(http_shop, make_provider):
     assert len(terms) == 4  # Uncategorized, Casa & Cucina, Tazze, Pelletteria
 
 
+def test_missing_categories_go_in_one_batch_per_level(http_shop, make_provider):
+    """Five missing paths over two levels are two batch requests; a name the
+    same batch already created under that parent is the same category."""
+    provider = make_provider(http_shop)
+
+    found = provider.ensure_categories(
+        [
+            ("Casa", "Tazze"),
+            ("Casa", "Vasi"),
+            ("Ufficio", "Penne"),
+            ("ufficio",),
+        ],
+        {},
+    )
+
+    writes = [r for r in http_shop.admin_requests() if r[0] == "POST"]
+    assert writes == [("POST", "/wp-json/wc/v3/products/categories/batch")] * 2
+    terms = (
+        Shop(http_shop.url, http_shop.token)
+        .call("GET", "/wp-json/wc/v3/products/categories", {"per_page": "100"})
+        .json()
+    )
+    names = sorted((t["name"], t["parent"] != 0) for t in terms)
+    assert names == [
+        ("Casa", False),
+        ("Penne", True),
+        ("Tazze", True),
+        ("Ufficio", False),
+        ("Uncategorized", False),
+        ("Vasi", True),
+    ]
+    by_id = {str(t["id"]): t for t in terms}
+    assert by_id[found[("Ufficio", "Penne")]]["parent"] == int(found[("ufficio",)])
+
+
 def test_customers_written_with_fiscal_meta_and_adopted(http_shop, make_provider):
     """Customers go out in a batch with fiscal meta; an existing e-mail is adopted."""
     shop = Shop(http_shop.url, http_shop.token)
