@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 
 import structlog
 
@@ -35,8 +36,10 @@ def ensure_categories(
     facts: ShopFacts,
     paths: Sequence[Path],
     known: Mapping[Path, str],
+    workers: int = 1,
 ) -> dict[Path, str]:
-    """Shop ids of every path (and its parents), creating what is missing."""
+    """Shop ids of every path (and its parents), creating what is missing,
+    up to ``workers`` at a time."""
     result: dict[Path, str] = {path: shop_id for path, shop_id in known.items()}
     missing = [path for path in paths if path and path not in result]
     if not missing:
@@ -49,21 +52,33 @@ def ensure_categories(
         for text in names.values():
             siblings.setdefault(_key(text), int(row["id"]))
 
-    for path in sorted(missing, key=len):
-        parent = facts.home_category
-        for depth in range(1, len(path) + 1):
-            prefix = path[:depth]
-            if prefix in result:
-                parent = int(result[prefix])
-                continue
-            name = clean_name(prefix[-1]) or prefix[-1].strip() or "-"
-            found = children.get(parent, {}).get(_key(name))
-            if found is None:
-                found = _create(client, facts, parent, name)
-                children.setdefault(parent, {})[_key(name)] = found
-                log.info("category_created", path="/".join(prefix), shop_id=found)
-            result[prefix] = str(found)
-            parent = found
+    prefixes = {path[:depth] for path in missing for depth in range(1, len(path) + 1)}
+    # The webservice creates one category a request: those of one level go
+    # side by side, parents before their children, which name them.
+    with ThreadPoolExecutor(max(1, workers), "osmsyncd-category") as pool:
+        for depth in sorted({len(prefix) for prefix in prefixes}):
+            wanted: dict[tuple[int, str], tuple[str, list[Path]]] = {}
+            for prefix in sorted(p for p in prefixes if len(p) == depth):
+                if prefix in result:
+                    continue
+                parent = int(result[prefix[:-1]]) if depth > 1 else facts.home_category
+                name = clean_name(prefix[-1]) or prefix[-1].strip() or "-"
+                found = children.get(parent, {}).get(_key(name))
+                if found is not None:
+                    result[prefix] = str(found)
+                    continue
+                wanted.setdefault((parent, _key(name)), (name, []))[1].append(prefix)
+
+            made = {
+                key: pool.submit(_create, client, facts, key[0], name)
+                for key, (name, _) in wanted.items()
+            }
+            for key, future in made.items():
+                shop_id = future.result()
+                children.setdefault(key[0], {})[key[1]] = shop_id
+                for prefix in wanted[key][1]:
+                    result[prefix] = str(shop_id)
+                    log.info("category_created", path="/".join(prefix), shop_id=shop_id)
     return {path: result[path] for path in {*paths, *result} if path in result}
 
 

@@ -111,7 +111,9 @@ class PrestaShopProvider(Provider):
     def ensure_categories(
         self, paths: Sequence[tuple[str, ...]], known: Mapping[tuple[str, ...], str]
     ) -> dict[tuple[str, ...], str]:
-        return categories.ensure_categories(self.client, self.facts(), paths, known)
+        return categories.ensure_categories(
+            self.client, self.facts(), paths, known, self.settings.concurrency
+        )
 
     # -- articles ----------------------------------------------------------------
 

@@ -354,6 +354,40 @@ def test_categories_are_created_under_home_and_found_by_name(provider, sandbox):
     assert len(sandbox.rows("categories")) == 4
 
 
+def test_categories_of_one_level_are_created_side_by_side_once_each(sandbox):
+    """With four workers, a level's missing categories are made together; a
+    name that differs only in case is one category, and children hang under
+    the parent made in the level before."""
+    made = PrestaShopProvider(settings_for(sandbox, concurrency=4), threading.Event())
+    before = len(sandbox.rows("categories"))
+    try:
+        found = made.ensure_categories(
+            [
+                ("Casa", "Tazze"),
+                ("Casa", "Vasi"),
+                ("casa", "vasi"),
+                ("Ufficio", "Penne"),
+                ("Giardino",),
+            ],
+            {},
+        )
+    finally:
+        made.close()
+
+    assert len(sandbox.rows("categories")) == before + 6
+    assert found[("casa", "vasi")] == found[("Casa", "Vasi")]
+    assert found[("casa",)] == found[("Casa",)]
+    for child, parent in [
+        (("Casa", "Tazze"), ("Casa",)),
+        (("Casa", "Vasi"), ("Casa",)),
+        (("Ufficio", "Penne"), ("Ufficio",)),
+    ]:
+        assert (
+            sandbox.row("categories", int(found[child]))["id_parent"] == found[parent]
+        )
+    assert sandbox.row("categories", int(found[("Giardino",)]))["id_parent"] == "2"
+
+
 def test_prestashop_17_gets_whole_puts_for_products_and_stock():
     """Without PATCH (1.7) updates send whole objects back and lose nothing."""
     with Sandbox(version="1.7.8.11") as shop:
