@@ -85,6 +85,7 @@ class OsmRepository:
         self.images = ImageFiles(files_dir)
         # A run's reads and writes happen on the thread that holds its guard.
         self._run = threading.local()
+        self._first_runs: dict[str, datetime] = {}
 
     def close(self) -> None:
         self.engine.dispose()
@@ -207,10 +208,17 @@ class OsmRepository:
         self._write(lambda db: state.set_cursor(db, job, value))
 
     def first_run_at(self, connection: str) -> datetime | None:
-        return self._read(lambda db: state.first_run_at(db, connection))
+        # Once set it never changes, and every run asks for it.
+        if connection not in self._first_runs:
+            found = self._read(lambda db: state.first_run_at(db, connection))
+            if found is None:
+                return None
+            self._first_runs[connection] = found
+        return self._first_runs[connection]
 
     def mark_first_run(self, connection: str, at: datetime) -> None:
-        self._write(lambda db: state.mark_first_run(db, connection, at))
+        if connection not in self._first_runs:
+            self._write(lambda db: state.mark_first_run(db, connection, at))
 
     def record_run(self, summary: dict[str, Any]) -> None:
         self._write(lambda db: runs.record_run(db, summary))

@@ -9,6 +9,7 @@ from datetime import UTC
 from datetime import datetime
 from datetime import timedelta
 
+from sqlalchemy import event
 from sqlalchemy import update
 
 from osmsyncd.erp import runs as runs_module
@@ -108,6 +109,26 @@ def test_cursors_and_first_run(erp: OsmRepository):
     assert erp.cursor("negozio:orders:import") == "2026-03-02T10:00:00"
     assert erp.first_run_at("negozio") == first
     assert erp.first_run_at("altro") is None
+
+
+def test_a_known_first_run_time_is_not_read_again(erp: OsmRepository):
+    """Once set, the first run time never changes: later asks send nothing."""
+    first = datetime(2026, 3, 1, 9, 30, tzinfo=UTC)
+    erp.mark_first_run("negozio", first)
+    assert erp.first_run_at("negozio") == first
+    sent: list[str] = []
+    event.listen(
+        erp.engine,
+        "before_cursor_execute",
+        lambda *a: sent.append(a[2]) if "osmsync_connections" in a[2] else None,
+    )
+
+    erp.mark_first_run("negozio", first + timedelta(days=1))
+    again = erp.first_run_at("negozio")
+
+    assert again == first
+    assert sent == []
+    assert erp.first_run_at("altro") is None and len(sent) == 1
 
 
 def test_runs_keep_the_newest_per_job_for_30_days(erp: OsmRepository, monkeypatch):
