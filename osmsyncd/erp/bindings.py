@@ -274,9 +274,14 @@ def first_run_at(db: Connection, name: str) -> datetime | None:
     return found.replace(tzinfo=UTC) if found is not None else None
 
 
-def mark_first_run(db: Connection, name: str, at: datetime) -> None:
-    """Remember the first real run; later calls change nothing."""
-    if first_run_at(db, name) is not None:
-        return
+def mark_first_run(db: Connection, name: str, at: datetime) -> datetime:
+    """Remember the first real run; later calls change nothing. Returns the
+    time kept."""
+    kept = first_run_at(db, name)
+    if kept is not None:
+        return kept
+    # Whole seconds, as a DATETIME column keeps them on MariaDB.
     naive = at.astimezone(UTC).replace(tzinfo=None) if at.tzinfo else at
+    naive = naive.replace(microsecond=0)
     db.execute(insert(OsmsyncConnection).values(name=name, first_run_at=naive))
+    return naive.replace(tzinfo=UTC)

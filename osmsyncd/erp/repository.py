@@ -218,7 +218,9 @@ class OsmRepository:
 
     def mark_first_run(self, connection: str, at: datetime) -> None:
         if connection not in self._first_runs:
-            self._write(lambda db: state.mark_first_run(db, connection, at))
+            self._first_runs[connection] = self._write(
+                lambda db: state.mark_first_run(db, connection, at)
+            )
 
     def record_run(self, summary: dict[str, Any]) -> None:
         self._write(lambda db: runs.record_run(db, summary))
