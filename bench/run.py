@@ -10,7 +10,7 @@ four measured runs of the real CLI (``osmsyncd sync ... --json``), each in a
 child process: the first export, a cycle with nothing changed, a cycle with
 1% of the prices changed, and the import of 1,000 orders of three lines.
 At the naive size a naive sync runs two cycles against a fresh sandbox.
-Not part of CI: the whole run takes about 35 minutes on two cores.
+Not part of CI: the whole run takes about 25 minutes on two cores.
 ``docs/benchmarks.md`` says how the floor is counted and what was measured.
 """
 
