@@ -11,7 +11,6 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from conftest import FileServer
 from osmsyncd_woocommerce.sandbox import Sandbox
 from wc_recordings import Shop
 
@@ -169,27 +168,22 @@ def test_slug_numbers_freed_by_a_delete_are_given_again(shop):
     assert trashed["slug"] == "vaso-3__trashed"
 
 
-def test_images_of_one_name_get_numbered_files_and_slugs(tmp_path):
+def test_images_of_one_name_get_numbered_files_and_slugs(files, tmp_path):
     """Each download of the same file name is a new attachment: files
     foto.png, foto-1.png, foto-2.png and slugs foto, foto-2, foto-3."""
-    (tmp_path / "articoli").mkdir()
     (tmp_path / "articoli" / "foto.png").write_bytes(png((200, 30, 30), 8))
-    files = FileServer(tmp_path)
-    try:
-        with Sandbox() as sandbox:
-            api = Shop(sandbox.url, sandbox.token)
-            image = {"src": f"{files.url}/articoli/foto.png"}
-            made = create(api, name="Vaso", images=[image, image])
-            again = create(api, name="Tazza", images=[image])
-            ids = [i["id"] for i in made["images"] + again["images"]]
-            sources = [i["src"].rsplit("/", 1)[1] for i in made["images"]]
-            sources += [i["src"].rsplit("/", 1)[1] for i in again["images"]]
-            slugs = [
-                api.call("GET", f"/wp-json/wp/v2/media/{i}", auth="none").json()["slug"]
-                for i in ids
-            ]
-    finally:
-        files.stop()
+    with Sandbox() as sandbox:
+        api = Shop(sandbox.url, sandbox.token)
+        image = {"src": f"{files.url}/articoli/foto.png"}
+        made = create(api, name="Vaso", images=[image, image])
+        again = create(api, name="Tazza", images=[image])
+        ids = [i["id"] for i in made["images"] + again["images"]]
+        sources = [i["src"].rsplit("/", 1)[1] for i in made["images"]]
+        sources += [i["src"].rsplit("/", 1)[1] for i in again["images"]]
+        slugs = [
+            api.call("GET", f"/wp-json/wp/v2/media/{i}", auth="none").json()["slug"]
+            for i in ids
+        ]
     assert sources == ["foto.png", "foto-1.png", "foto-2.png"]
     assert slugs == ["foto", "foto-2", "foto-3"]
 
