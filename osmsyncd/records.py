@@ -35,7 +35,7 @@ class Direction(enum.StrEnum):
     EXPORT = "export"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Image:
     """One picture of an article, as a file in OSM's files folder."""
 
@@ -48,7 +48,7 @@ class Image:
         return self.path.name
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Article:
     """An OSM article as the shop should show it.
 

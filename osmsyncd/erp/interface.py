@@ -53,7 +53,7 @@ class ArticleScope:
 DIRECTION = "direction"
 
 
-@dataclass
+@dataclass(slots=True)
 class Binding:
     """The link between one OSM record and one shop record.
 

@@ -36,7 +36,7 @@ class Act(enum.StrEnum):
     SKIP = "skip"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Action:
     """One planned write (or the decision not to write) for one article."""
 
