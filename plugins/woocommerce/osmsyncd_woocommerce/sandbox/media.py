@@ -153,34 +153,26 @@ def download(url: str) -> bytes:
 def _fetch(url: str) -> bytes:
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not _loopback(parts.hostname or ""):
-        raise RestError(
-            400,
-            "woocommerce_product_image_upload_error",
-            f"Error getting remote image {url}. Error: A valid URL was not provided.",
-        )
+        raise _remote_image_error(url, "A valid URL was not provided.")
 
     try:
         with _opener().open(url, timeout=10) as answer:
             return bytes(answer.read())
     except urllib.error.HTTPError as exc:
-        reason = exc.reason or "Error"
-        raise RestError(
-            400,
-            "woocommerce_product_image_upload_error",
-            f"Error getting remote image {url}. Error: {reason}",
-        ) from exc
+        raise _remote_image_error(url, exc.reason or "Error") from exc
     except (urllib.error.URLError, OSError) as exc:
-        raise RestError(
-            400,
-            "woocommerce_product_image_upload_error",
-            f"Error getting remote image {url}. Error: cURL error 7: Failed to connect",
-        ) from exc
+        raise _remote_image_error(url, "cURL error 7: Failed to connect") from exc
     except (http.client.InvalidURL, ValueError) as exc:
-        raise RestError(
-            400,
-            "woocommerce_product_image_upload_error",
-            f"Error getting remote image {url}. Error: A valid URL was not provided.",
-        ) from exc
+        raise _remote_image_error(url, "A valid URL was not provided.") from exc
+
+
+def _remote_image_error(url: str, reason: object) -> RestError:
+    """WordPress's answer to an image it could not sideload."""
+    return RestError(
+        400,
+        "woocommerce_product_image_upload_error",
+        f"Error getting remote image {url}. Error: {reason}",
+    )
 
 
 def store_file(
