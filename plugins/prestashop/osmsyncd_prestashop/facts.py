@@ -68,30 +68,36 @@ class ShopFacts:
     order_states: dict[int, OrderState] = field(default_factory=dict)
 
     def to_local(self, moment: datetime) -> str:
-        """A UTC moment as the shop's filters expect it: local wall-clock time."""
-        if moment.tzinfo is None:
-            moment = moment.replace(tzinfo=UTC)
-        return moment.astimezone(self.timezone).strftime(DATE_FORMAT)
+        return to_local(self.timezone, moment)
 
     def from_local(self, text: str | None) -> datetime | None:
-        """A shop date as an aware UTC datetime; None for an empty date."""
-        if not text or text.startswith("0000"):
-            return None
-        try:
-            naive = datetime.strptime(text, DATE_FORMAT)
-        except ValueError:
-            return None
-        return naive.replace(tzinfo=self.timezone).astimezone(UTC)
+        return from_local(self.timezone, text)
 
     def state_id(self, key: str) -> int:
         return int(self.config.get(key) or 0)
 
 
-def load_facts(client: PrestaShopClient) -> ShopFacts:
-    languages = client.select(
-        "languages", display="[id,iso_code,active]", filters={"active": "[1]"}
-    )
-    config = {
+def to_local(zone: ZoneInfo, moment: datetime) -> str:
+    """A UTC moment as the shop's filters expect it: local wall-clock time."""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(zone).strftime(DATE_FORMAT)
+
+
+def from_local(zone: ZoneInfo, text: str | None) -> datetime | None:
+    """A shop date as an aware UTC datetime; None for an empty date."""
+    if not text or text.startswith("0000"):
+        return None
+    try:
+        naive = datetime.strptime(text, DATE_FORMAT)
+    except ValueError:
+        return None
+    return naive.replace(tzinfo=zone).astimezone(UTC)
+
+
+def load_config(client: PrestaShopClient) -> dict[str, str]:
+    """The shop's settings osmsyncd reads (CONFIG_KEYS), in one request."""
+    return {
         str(row["name"]): str(row.get("value") or "")
         for row in client.select(
             "configurations",
@@ -99,6 +105,24 @@ def load_facts(client: PrestaShopClient) -> ShopFacts:
             filters={"name": bracket(CONFIG_KEYS)},
         )
     }
+
+
+def time_zone(config: dict[str, str]) -> ZoneInfo:
+    """The shop's time zone: its dates are wall-clock time there."""
+    try:
+        return ZoneInfo(config.get("PS_TIMEZONE") or "Europe/Rome")
+    except (ZoneInfoNotFoundError, ValueError):
+        return ZoneInfo("Europe/Rome")
+
+
+def load_facts(
+    client: PrestaShopClient, config: dict[str, str] | None = None
+) -> ShopFacts:
+    languages = client.select(
+        "languages", display="[id,iso_code,active]", filters={"active": "[1]"}
+    )
+    if config is None:
+        config = load_config(client)
     italy = client.select(
         "countries", display="[id,iso_code]", filters={"iso_code": "[IT]"}
     )
@@ -108,10 +132,7 @@ def load_facts(client: PrestaShopClient) -> ShopFacts:
 
     ids = sorted(int(row["id"]) for row in languages)
     default = int(config.get("PS_LANG_DEFAULT") or (ids[0] if ids else 0))
-    try:
-        zone = ZoneInfo(config.get("PS_TIMEZONE") or "Europe/Rome")
-    except (ZoneInfoNotFoundError, ValueError):
-        zone = ZoneInfo("Europe/Rome")
+    zone = time_zone(config)
     return ShopFacts(
         languages=ids,
         default_language=default if default in ids else (ids[0] if ids else default),

@@ -16,6 +16,7 @@ Payment error after having been in a logable state gave them back.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from collections.abc import Iterator
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -25,6 +26,7 @@ from datetime import timedelta
 from decimal import Decimal
 from decimal import InvalidOperation
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import structlog
 
@@ -37,7 +39,9 @@ from osmsyncd.records import ShopOrder
 from osmsyncd_prestashop.client import PrestaShopClient
 from osmsyncd_prestashop.client import bracket
 from osmsyncd_prestashop.facts import ShopFacts
+from osmsyncd_prestashop.facts import from_local
 from osmsyncd_prestashop.facts import load_order_states
+from osmsyncd_prestashop.facts import to_local
 from osmsyncd_prestashop.order_writer import exported_from
 
 log = structlog.get_logger(__name__)
@@ -76,9 +80,21 @@ class OrderCursor:
 
 
 class OrderReader:
-    def __init__(self, client: PrestaShopClient, facts: ShopFacts) -> None:
+    """Orders placed or changed since a cursor.
+
+    The shop's facts (languages, taxes, order states) are read only once an
+    order arrives; finding none needs the time zone alone.
+    """
+
+    def __init__(
+        self,
+        client: PrestaShopClient,
+        facts: Callable[[], ShopFacts],
+        zone: ZoneInfo,
+    ) -> None:
         self.client = client
-        self.facts = facts
+        self._facts = facts
+        self.zone = zone
         self._countries: dict[int, str] = {}
         self._states: dict[int, str] = {}
         self._carriers: dict[int, str] = {}
@@ -87,8 +103,7 @@ class OrderReader:
     def changed(
         self, cursor: str | None, placed_since: datetime
     ) -> Iterator[Page[ShopOrder]]:
-        load_order_states(self.client, self.facts)
-        since = self.facts.to_local(placed_since)
+        since = to_local(self.zone, placed_since)
         parsed = OrderCursor.parse(cursor)
         state = parsed or self._start(since, placed_since)
         # On a first run every order is new: there is nothing seen to re-read.
@@ -105,7 +120,7 @@ class OrderReader:
             )
 
         if state.updated is not None and seen_before:
-            bound = self.facts.to_local(state.updated - OVERLAP)
+            bound = to_local(self.zone, state.updated - OVERLAP)
             offset = 0
             while True:
                 rows = self.client.select(
@@ -126,6 +141,12 @@ class OrderReader:
         state.updated = newest or state.updated or placed_since
         yield Page([], state.dump(), more=False)
 
+    @property
+    def facts(self) -> ShopFacts:
+        facts = self._facts()
+        load_order_states(self.client, facts)
+        return facts
+
     def _start(self, since: str, placed_since: datetime) -> OrderCursor:
         """Where a first run starts: just before the first order placed since."""
         first = self.client.select(
@@ -145,7 +166,7 @@ class OrderReader:
         self, newest: datetime | None, rows: Sequence[dict[str, Any]]
     ) -> datetime | None:
         for row in rows:
-            moment = self.facts.from_local(str(row.get("date_upd") or ""))
+            moment = from_local(self.zone, str(row.get("date_upd") or ""))
             if moment is not None and (newest is None or moment > newest):
                 newest = moment
         return newest

@@ -54,7 +54,9 @@ from osmsyncd_prestashop.client import PrestaShopClient
 from osmsyncd_prestashop.customers import CustomerWriter
 from osmsyncd_prestashop.customers import find_accounts
 from osmsyncd_prestashop.facts import ShopFacts
+from osmsyncd_prestashop.facts import load_config
 from osmsyncd_prestashop.facts import load_facts
+from osmsyncd_prestashop.facts import time_zone
 from osmsyncd_prestashop.feeds import Feed
 from osmsyncd_prestashop.order_writer import OrderWriter
 from osmsyncd_prestashop.orders import OrderReader
@@ -78,6 +80,7 @@ class PrestaShopProvider(Provider):
         self.client = PrestaShopClient(settings, stop)
         self.requests = self.client.http.requests
         self._facts: ShopFacts | None = None
+        self._config: dict[str, str] | None = None
         self._facts_lock = threading.Lock()
         self._absent: dict[str, float] = {}
         self._absent_lock = threading.Lock()
@@ -86,8 +89,15 @@ class PrestaShopProvider(Provider):
     def facts(self) -> ShopFacts:
         with self._facts_lock:
             if self._facts is None:
-                self._facts = load_facts(self.client)
+                self._facts = load_facts(self.client, self._shop_config())
             return self._facts
+
+    def _shop_config(self) -> dict[str, str]:
+        # Checking for new orders needs only the shop's time zone: one
+        # request, where all the facts take seven.
+        if self._config is None:
+            self._config = load_config(self.client)
+        return self._config
 
     # -- connection --------------------------------------------------------------
 
@@ -167,7 +177,9 @@ class PrestaShopProvider(Provider):
         self, cursor: str | None, placed_since: datetime
     ) -> Iterator[Page[ShopOrder]]:
         if self._orders is None:
-            self._orders = OrderReader(self.client, self.facts())
+            with self._facts_lock:
+                zone = time_zone(self._shop_config())
+            self._orders = OrderReader(self.client, self.facts, zone)
         return self._orders.changed(cursor, placed_since)
 
     def write_orders(self, orders: Sequence[Any]) -> list[Outcome]:

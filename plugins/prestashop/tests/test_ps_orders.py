@@ -235,3 +235,26 @@ def test_request_count_of_an_order_import(sandbox):
     # order states, first id, 1 page of orders, lines, customers, addresses,
     # countries, provinces, carriers, currencies.
     assert dict(spent) == {"GET": 10}
+
+
+def test_finding_no_new_order_reads_the_time_zone_and_nothing_else(sandbox):
+    """A cycle's check that finds no new order asks for the shop's settings
+    once and the orders once; languages, taxes and order states wait for an
+    order to arrive."""
+    since = datetime.now(UTC) - timedelta(days=1)
+    first = PrestaShopProvider(settings_for(sandbox), threading.Event())
+    try:
+        _, cursor = _read(first, since=since)
+    finally:
+        first.close()
+    before = len(sandbox.requests_made())
+
+    again = PrestaShopProvider(settings_for(sandbox), threading.Event())
+    try:
+        orders, _ = _read(again, cursor, since=since)
+    finally:
+        again.close()
+    asked = [p.rsplit("/", 1)[-1] for _, p in sandbox.requests_made()[before:]]
+
+    assert orders == []
+    assert sorted(asked) == ["configurations", "orders"]
