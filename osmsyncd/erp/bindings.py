@@ -174,15 +174,15 @@ def _upsert(db: Connection, chunk: list[Binding], now: datetime) -> None:
         for binding in chunk
     ]
     changed = ("shop_id", "hash", "values_json", "updated_at")
-    dialect = db.dialect.name
-    if dialect in ("mysql", "mariadb"):
+    # build_engine lets only MariaDB/MySQL and SQLite through.
+    if db.dialect.name in ("mysql", "mariadb"):
         upsert = mysql_insert(OsmsyncBinding).values(rows)
         db.execute(
             upsert.on_duplicate_key_update(
                 {column: upsert.inserted[column] for column in changed}
             )
         )
-    elif dialect == "sqlite":
+    else:
         merge = sqlite_insert(OsmsyncBinding).values(rows)
         db.execute(
             merge.on_conflict_do_update(
@@ -190,23 +190,6 @@ def _upsert(db: Connection, chunk: list[Binding], now: datetime) -> None:
                 set_={column: merge.excluded[column] for column in changed},
             )
         )
-    else:
-        for row in rows:
-            _upsert_one(db, row)
-
-
-def _upsert_one(db: Connection, row: dict[str, Any]) -> None:
-    changed = db.execute(
-        update(OsmsyncBinding)
-        .where(
-            OsmsyncBinding.connection == row["connection"],
-            OsmsyncBinding.resource == row["resource"],
-            OsmsyncBinding.erp_id == row["erp_id"],
-        )
-        .values({k: row[k] for k in ("shop_id", "hash", "values_json", "updated_at")})
-    ).rowcount
-    if not changed:
-        db.execute(insert(OsmsyncBinding).values(row))
 
 
 def bind(db: Connection, binding: Binding) -> None:
